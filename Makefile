@@ -1,0 +1,127 @@
+# migrate -- one Makefile for the whole tree (GNU make).
+#
+#   make            build build/migrate
+#   make deps       install the Debian packages (quick when present)
+#   make test       unit, golden and integration tests (integration needs root)
+#   make check      deps + build + every test (what CI runs)
+#   make asan       the whole suite under AddressSanitizer + UBSan
+#   make valgrind   the unit tests under valgrind
+#   make demo       sandbox servers + a complete example migration + report
+#   make bench      benchmarks against peers
+#   make install    PREFIX=/usr/local
+
+PREFIX   ?= /usr/local
+BUILD    ?= build
+CC       ?= cc
+PKGS     := libcurl openssl sqlite3 yaml-0.1 ldns jansson
+
+WARN     := -Wall -Wextra -Wformat=2 -Wshadow -Wstrict-prototypes \
+            -Wmissing-prototypes -Wpointer-arith -Wcast-qual -Wwrite-strings \
+            -Wvla -fno-common
+WERROR   ?= -Werror
+OPT      ?= -O2 -g
+SAN      ?=
+CFLAGS   ?=
+CFLAGS   += -std=c17 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE $(OPT) $(WARN) \
+            $(WERROR) $(SAN) -I. -MMD -MP
+# libetpan's .pc leaks Debian's "-specs=...no-pie-link.specs": filter it out.
+ETPAN_CFLAGS := $(filter-out -specs=%,$(shell pkg-config --cflags libetpan 2>/dev/null))
+ETPAN_LIBS   := $(filter-out -specs=%,$(shell pkg-config --libs libetpan 2>/dev/null))
+EXT_CFLAGS   := $(shell pkg-config --cflags $(PKGS) 2>/dev/null) $(ETPAN_CFLAGS)
+EXT_LIBS     := $(ETPAN_LIBS) $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread
+CMOCKA_LIBS  := $(shell pkg-config --libs cmocka 2>/dev/null)
+LDFLAGS  ?=
+LDFLAGS  += $(SAN)
+
+# Layers, lowest first.  Each folder is one static library.
+ENGINES  := plans imapsync dnsctl gateway
+MODULES  := util $(ENGINES) migrate
+src_of    = $(filter-out migrate/main.c,$(wildcard $(1)/*.c))
+obj_of    = $(patsubst %.c,$(BUILD)/%.o,$(call src_of,$(1)))
+LIBS_A   := $(foreach m,migrate $(ENGINES) util,$(if $(call src_of,$(m)),$(BUILD)/lib$(m).a))
+
+UNIT_SRC := $(wildcard tests/unit/test_*.c)
+UNIT_BIN := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
+TOOL_SRC := $(wildcard tests/sandbox/*.c)
+TOOL_BIN := $(patsubst tests/sandbox/%.c,$(BUILD)/tools/%,$(TOOL_SRC))
+
+.PHONY: all deps test unit golden integration check asan valgrind demo bench \
+        install clean layercheck fuzz tools
+all: $(BUILD)/migrate tools
+
+tools: $(TOOL_BIN)
+
+deps:
+	@tools/deps.sh
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(EXT_CFLAGS) -c $< -o $@
+
+define lib_rule
+$(BUILD)/lib$(1).a: $(call obj_of,$(1))
+	@mkdir -p $$(dir $$@)
+	rm -f $$@ && $$(AR) rcs $$@ $$^
+endef
+$(foreach m,$(MODULES),$(if $(call src_of,$(m)),$(eval $(call lib_rule,$(m)))))
+
+$(BUILD)/migrate: $(BUILD)/migrate/main.o $(LIBS_A)
+	$(CC) $(LDFLAGS) -o $@ $^ $(EXT_LIBS)
+
+$(BUILD)/tests/%: tests/unit/%.c $(LIBS_A)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(EXT_CFLAGS) -DSRCDIR='"$(CURDIR)"' $(LDFLAGS) -o $@ $< \
+		$(LIBS_A) $(EXT_LIBS) $(CMOCKA_LIBS)
+
+$(BUILD)/tools/%: tests/sandbox/%.c $(LIBS_A)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(EXT_CFLAGS) $(LDFLAGS) -o $@ $< $(LIBS_A) $(EXT_LIBS)
+
+layercheck:
+	@tools/layercheck.sh
+
+unit: $(UNIT_BIN) $(BUILD)/migrate
+	@tools/run-unit.sh $(BUILD) $(UNIT_BIN)
+
+golden: $(BUILD)/migrate
+	@tests/golden/run.sh $(BUILD)/migrate
+
+integration: all
+	@tests/integration/run.sh $(BUILD)
+
+test: layercheck unit golden integration
+
+check: deps
+	$(MAKE) all
+	$(MAKE) test
+
+asan: deps
+	$(MAKE) BUILD=build/asan OPT='-O1 -g' \
+		SAN='-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all' \
+		all test
+
+valgrind: deps
+	$(MAKE) all $(UNIT_BIN)
+	@VALGRIND=1 tools/run-unit.sh $(BUILD) $(UNIT_BIN)
+
+fuzz:
+	@echo "fuzz: not yet"
+
+demo: deps
+	$(MAKE) all
+	@examples/demo/run.sh $(BUILD)
+
+bench:
+	@echo "bench: not yet (arrives with the IMAP sync engine)"
+
+install: $(BUILD)/migrate
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 \
+		$(DESTDIR)$(PREFIX)/share/man/man5
+	install -m 755 $(BUILD)/migrate $(DESTDIR)$(PREFIX)/bin/migrate
+	install -m 644 docs/migrate.1 $(DESTDIR)$(PREFIX)/share/man/man1/
+	install -m 644 docs/migrate-plan.5 $(DESTDIR)$(PREFIX)/share/man/man5/
+
+clean:
+	rm -rf build
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -1,0 +1,117 @@
+/*
+ * cmd_check.c -- "migrate check": static validation of a plan.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "migrate/app.h"
+#include "migrate/cmds.h"
+#include "plans/plan.h"
+#include "util/err.h"
+#include "util/json.h"
+#include "util/log.h"
+
+static void print_summary(struct app *app)
+{
+	const struct plan *p = app->plan;
+	FILE *out = app->out;
+	size_t i, j;
+
+	fprintf(out, "plan '%s' is valid\n", app->plan_path);
+	fprintf(out, "  migration  %s\n", p->migration);
+	fprintf(out, "  domains   ");
+	for (i = 0; p->domains && p->domains[i]; i++)
+		fprintf(out, " %s", p->domains[i]);
+	fprintf(out, "\n  state      %s\n", app_state_path(app));
+	fprintf(out, "  backends   %zu\n", p->n_backends);
+	for (i = 0; i < p->n_backends; i++) {
+		const struct plan_backend *b = &p->backends[i];
+
+		fprintf(out, "    %-12s imap %s:%u (%s), login %s, route %s%s\n",
+			b->name, b->host, b->port, plan_tls_name(b->tls),
+			plan_login_method_name(b->login_method), b->route,
+			b->is_default ? ", default" : "");
+	}
+	fprintf(out, "  users      %zu in %zu group%s\n", p->n_users,
+		p->n_groups, p->n_groups == 1 ? "" : "s");
+	fprintf(out, "  phases     %zu\n", p->n_phases);
+	for (i = 0; i < p->n_phases; i++) {
+		const struct plan_phase *ph = &p->phases[i];
+
+		fprintf(out, "    %-12s %zu user%s, %s -> %s", ph->name,
+			ph->n_users, ph->n_users == 1 ? "" : "s",
+			p->backends[ph->from].name, p->backends[ph->to].name);
+		for (j = 0; j < ph->n_dns_change; j++)
+			fprintf(out, "%s%s %s", j ? ", " : ", dns change ",
+				ph->dns_change[j].key.name,
+				ph->dns_change[j].key.type);
+		fprintf(out, "\n");
+	}
+	if (p->gateway.present)
+		fprintf(out, "  gateway    %s %s:%s\n", p->gateway.kind,
+			plan_map_type_name(p->gateway.map_type), p->gateway.map);
+	if (p->dns.present)
+		fprintf(out, "  dns        %s zone %s, %zu record%s managed, "
+			"low ttl %u\n", plan_dns_provider_name(p->dns.provider),
+			p->dns.zone, p->dns.n_manage,
+			p->dns.n_manage == 1 ? "" : "s", p->dns.low_ttl);
+}
+
+static void print_json(struct app *app, const struct plan_diags *d, bool ok)
+{
+	struct json *root = json_object_new();
+	struct json *arr = json_array_new();
+	char *s;
+	size_t i;
+
+	json_set_str(root, "plan", app->plan_path);
+	json_set_bool(root, "valid", ok);
+	for (i = 0; i < d->n; i++) {
+		struct json *o = json_object_new();
+
+		json_set_str(o, "file", d->v[i].file);
+		json_set_int(o, "line", d->v[i].line);
+		json_set_int(o, "column", d->v[i].col);
+		json_set_str(o, "severity",
+			     d->v[i].warning ? "warning" : "error");
+		json_set_str(o, "message", d->v[i].msg);
+		json_append(arr, o);
+	}
+	json_set(root, "diagnostics", arr);
+	if (ok) {
+		json_set_int(root, "users", (long long)app->plan->n_users);
+		json_set_int(root, "phases", (long long)app->plan->n_phases);
+		json_set_int(root, "backends",
+			     (long long)app->plan->n_backends);
+	}
+	s = json_dump(root, true);
+	fprintf(app->out, "%s\n", s);
+	free(s);
+	json_free(root);
+}
+
+int cmd_check(struct app *app, int argc, char **argv)
+{
+	struct plan_diags diags;
+	struct err err;
+	int rc;
+
+	(void)argc, (void)argv;
+	err_clear(&err);
+	plan_diags_init(&diags);
+	rc = plan_load(app->plan_path, &app->plan, &diags, &err);
+	if (app->opt.json) {
+		print_json(app, &diags, rc == 0);
+	} else {
+		plan_diags_print(&diags, stderr);
+		if (rc == 0)
+			print_summary(app);
+		else
+			log_err(&err);
+	}
+	plan_diags_release(&diags);
+	if (rc < 0)
+		return err.cat == ERR_PLAN ? EXIT_DATAERR : err_exit_code(&err);
+	return EXIT_OK;
+}
