@@ -17,7 +17,8 @@ void str_lower(char *s);			/* ASCII, in place */
 char *str_sanitize(const char *s, size_t max);
 /* Levenshtein distance, capped: returns cap+1 when larger. */
 size_t str_distance(const char *a, const char *b, size_t cap);
-/* The candidate closest to word (distance <= 2, or <= len/3), or NULL. */
+/* The candidate closest to word (distance <= 2, or <= len/3, and less
+ * than the length of word), or NULL; the first one on a tie. */
 const char *str_closest(const char *word, const char *const *candidates,
 			size_t n);
 /* Parse a decimal unsigned integer in [min,max]; 0 ok, -1 bad. */
