@@ -37,7 +37,7 @@ LDFLAGS  += $(SAN)
 ENGINES  := plans imapsync dnsctl gateway
 MODULES  := util $(ENGINES) migrate
 src_of    = $(filter-out migrate/main.c,$(wildcard $(1)/*.c))
-obj_of    = $(patsubst %.c,$(BUILD)/%.o,$(call src_of,$(1)))
+obj_of    = $(patsubst %.c,$(BUILD)/obj/%.o,$(call src_of,$(1)))
 LIBS_A   := $(foreach m,migrate $(ENGINES) util,$(if $(call src_of,$(m)),$(BUILD)/lib$(m).a))
 
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
@@ -45,7 +45,7 @@ UNIT_BIN := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 TOOL_SRC := $(wildcard tests/sandbox/*.c)
 TOOL_BIN := $(patsubst tests/sandbox/%.c,$(BUILD)/tools/%,$(TOOL_SRC))
 
-.PHONY: all deps test unit golden integration check asan valgrind demo bench \
+.PHONY: all deps test unit cli golden integration check asan valgrind demo bench \
         install clean layercheck fuzz tools
 all: $(BUILD)/migrate tools
 
@@ -54,7 +54,7 @@ tools: $(TOOL_BIN)
 deps:
 	@tools/deps.sh
 
-$(BUILD)/%.o: %.c
+$(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(EXT_CFLAGS) -c $< -o $@
 
@@ -65,7 +65,7 @@ $(BUILD)/lib$(1).a: $(call obj_of,$(1))
 endef
 $(foreach m,$(MODULES),$(if $(call src_of,$(m)),$(eval $(call lib_rule,$(m)))))
 
-$(BUILD)/migrate: $(BUILD)/migrate/main.o $(LIBS_A)
+$(BUILD)/migrate: $(BUILD)/obj/migrate/main.o $(LIBS_A)
 	$(CC) $(LDFLAGS) -o $@ $^ $(EXT_LIBS)
 
 $(BUILD)/tests/%: tests/unit/%.c $(LIBS_A)
@@ -83,13 +83,16 @@ layercheck:
 unit: $(UNIT_BIN) $(BUILD)/migrate
 	@tools/run-unit.sh $(BUILD) $(UNIT_BIN)
 
+cli: $(BUILD)/migrate
+	@MIGRATE=$(CURDIR)/$(BUILD)/migrate bats --tap tests/cli
+
 golden: $(BUILD)/migrate
 	@tests/golden/run.sh $(BUILD)/migrate
 
 integration: all
 	@tests/integration/run.sh $(BUILD)
 
-test: layercheck unit golden integration
+test: layercheck unit cli golden integration
 
 check: deps
 	$(MAKE) all
@@ -104,8 +107,22 @@ valgrind: deps
 	$(MAKE) all $(UNIT_BIN)
 	@VALGRIND=1 tools/run-unit.sh $(BUILD) $(UNIT_BIN)
 
-fuzz:
-	@echo "fuzz: not yet"
+# libFuzzer harnesses (clang): each runs FUZZ_SECONDS on its corpus.
+FUZZ_SECONDS ?= 60
+FUZZ_SRC := $(wildcard tests/fuzz/*_fuzz.c)
+fuzz: deps
+	@for f in $(FUZZ_SRC); do \
+		n=$$(basename $$f .c); \
+		$(MAKE) -s BUILD=build/fuzz CC=clang OPT='-O1 -g' \
+			SAN='-fsanitize=address,undefined,fuzzer-no-link' \
+			build/fuzz/libplans.a build/fuzz/libutil.a || exit 1; \
+		clang -std=c17 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -I. -O1 -g \
+			-fsanitize=address,undefined,fuzzer -o build/fuzz/$$n $$f \
+			build/fuzz/libplans.a build/fuzz/libutil.a $(EXT_LIBS) || exit 1; \
+		mkdir -p build/fuzz/corpus-$$n; \
+		build/fuzz/$$n -max_total_time=$(FUZZ_SECONDS) -max_len=65536 \
+			build/fuzz/corpus-$$n tests/golden/plan examples || exit 1; \
+	done
 
 demo: deps
 	$(MAKE) all

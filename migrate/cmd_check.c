@@ -17,7 +17,14 @@ static void print_summary(struct app *app)
 	const struct plan *p = app->plan;
 	FILE *out = app->out;
 	size_t i, j;
+	int w = 8;
 
+	for (i = 0; i < p->n_backends; i++)
+		if ((int)strlen(p->backends[i].name) > w)
+			w = (int)strlen(p->backends[i].name);
+	for (i = 0; i < p->n_phases; i++)
+		if ((int)strlen(p->phases[i].name) > w)
+			w = (int)strlen(p->phases[i].name);
 	fprintf(out, "plan '%s' is valid\n", app->plan_path);
 	fprintf(out, "  migration  %s\n", p->migration);
 	fprintf(out, "  domains   ");
@@ -28,8 +35,8 @@ static void print_summary(struct app *app)
 	for (i = 0; i < p->n_backends; i++) {
 		const struct plan_backend *b = &p->backends[i];
 
-		fprintf(out, "    %-12s imap %s:%u (%s), login %s, route %s%s\n",
-			b->name, b->host, b->port, plan_tls_name(b->tls),
+		fprintf(out, "    %-*s  imap %s:%u (%s), login %s, route %s%s\n",
+			w, b->name, b->host, b->port, plan_tls_name(b->tls),
 			plan_login_method_name(b->login_method), b->route,
 			b->is_default ? ", default" : "");
 	}
@@ -39,7 +46,7 @@ static void print_summary(struct app *app)
 	for (i = 0; i < p->n_phases; i++) {
 		const struct plan_phase *ph = &p->phases[i];
 
-		fprintf(out, "    %-12s %zu user%s, %s -> %s", ph->name,
+		fprintf(out, "    %-*s  %zu user%s, %s -> %s", w, ph->name,
 			ph->n_users, ph->n_users == 1 ? "" : "s",
 			p->backends[ph->from].name, p->backends[ph->to].name);
 		for (j = 0; j < ph->n_dns_change; j++)

@@ -238,10 +238,10 @@ int cmd_status(struct app *app, int argc, char **argv)
 		for (j = 0; j < N_STEPS; j++) {
 			const struct step_row *s = &v->steps[j];
 
-			fprintf(app->out, "  %-12s %-8s", phase_steps[j],
+			fprintf(app->out, "  %-12s %s", phase_steps[j],
 				s->status ? s->status : "pending");
 			if (s->started)
-				fprintf(app->out, " %s", timeutil_format_rfc3339(
+				fprintf(app->out, "  %s", timeutil_format_rfc3339(
 							s->started, t1, sizeof t1));
 			if (s->detail)
 				fprintf(app->out, "  %s", s->detail);

@@ -308,6 +308,7 @@ int main(int argc, char **argv)
 	const struct command *c = NULL;
 	int rc, first = 1, nargs;
 	char **args;
+	static char cmdword[32];
 
 	sanitize_fds();
 	signal(SIGPIPE, SIG_IGN);
@@ -392,7 +393,8 @@ int main(int argc, char **argv)
 	/* The rest: options and the plan file, in any order. */
 	args = argv + first - 1;
 	nargs = argc - first + 1;
-	args[0] = (char *)c->name;
+	snprintf(cmdword, sizeof cmdword, "%s", c->name);
+	args[0] = cmdword;	/* getopt's messages and optind start here */
 	rc = parse_command_opts(c, &app, nargs, args, &first);
 	if (rc)
 		return rc < 0 ? EXIT_OK : rc;

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "migrate/table.h"
+#include "util/sbuf.h"
 #include "util/str.h"
 #include "util/xalloc.h"
 
@@ -78,15 +79,16 @@ static size_t width(const char *s)
 	return w;
 }
 
-static void pad(FILE *out, size_t n)
+static void pad(struct sbuf *sb, size_t n)
 {
 	while (n--)
-		fputc(' ', out);
+		sbuf_addch(sb, ' ');
 }
 
 static void print_text(const struct table *t, FILE *out, bool bold)
 {
 	size_t *w = xcalloc(t->ncols, sizeof *w);
+	struct sbuf line;
 	size_t r, c;
 
 	for (c = 0; c < t->ncols; c++)
@@ -98,28 +100,27 @@ static void print_text(const struct table *t, FILE *out, bool bold)
 			if (x > w[c])
 				w[c] = x;
 		}
+	sbuf_init(&line, SBUF_MAX_DEFAULT);
 	for (r = 0; r <= t->nrows; r++) {
 		char *const *row = r ? &t->cells[(r - 1) * t->ncols] :
 				       t->headers;
 
-		if (!r && bold)
-			fputs("\033[1m", out);
+		sbuf_clear(&line);
 		for (c = 0; c < t->ncols; c++) {
 			size_t x = width(row[c]);
-			bool last = c + 1 == t->ncols;
 
 			if (t->right[c])
-				pad(out, w[c] - x);
-			fputs(row[c], out);
-			if (!t->right[c] && !last)
-				pad(out, w[c] - x);
-			if (!last)
-				fputs("  ", out);
+				pad(&line, w[c] - x);
+			sbuf_addstr(&line, row[c]);
+			if (!t->right[c])
+				pad(&line, w[c] - x);
+			sbuf_addstr(&line, "  ");
 		}
-		if (!r && bold)
-			fputs("\033[0m", out);
-		fputc('\n', out);
+		sbuf_rtrim(&line);
+		fprintf(out, "%s%s%s\n", !r && bold ? "\033[1m" : "", line.buf,
+			!r && bold ? "\033[0m" : "");
 	}
+	sbuf_release(&line);
 	free(w);
 }
 
