@@ -15,6 +15,7 @@
 #include <sqlite3.h>
 
 #include "migrate/state.h"
+#include "migrate/state_db.h"
 #include "migrate/state_schema.h"
 #include "util/err.h"
 #include "util/log.h"
@@ -22,7 +23,7 @@
 #include "util/timeutil.h"
 #include "util/xalloc.h"
 
-#define STMT_CACHE 48
+#define STMT_CACHE 128
 
 struct stmt_slot {
 	const char *sql;	/* static string: cached by address */
@@ -497,309 +498,109 @@ int state_last_run(struct state *st, struct state_run *r, struct err *err)
 	return 1;
 }
 
-/* ---- users ------------------------------------------------------------- */
+/* ---- statement layer (state_db.h) -------------------------------------- */
 
-static const char *const user_status_names[] = {
-	[USER_PENDING] = "pending",	[USER_PRESTAGED] = "prestaged",
-	[USER_CUTOVER] = "cut over",	[USER_VERIFIED] = "verified",
-	[USER_FAILED] = "failed",	[USER_ROLLEDBACK] = "rolled back",
-};
-
-const char *state_user_status_name(enum state_user_status s)
+struct state_stmt *state_stmt(struct state *st, const char *sql,
+			      struct err *err)
 {
-	if ((size_t)s >= sizeof user_status_names / sizeof *user_status_names)
-		return "?";
-	return user_status_names[s];
+	return (struct state_stmt *)prep(st, sql, err);
 }
 
-static enum state_user_status user_status_parse(const char *s)
-{
-	size_t i;
+#define S(x) ((sqlite3_stmt *)(x))
 
-	for (i = 0; s && i < sizeof user_status_names / sizeof *user_status_names;
-	     i++)
-		if (strcmp(s, user_status_names[i]) == 0)
-			return (enum state_user_status)i;
-	return USER_PENDING;
+void state_bind_text(struct state_stmt *s, int i, const char *v)
+{
+	bind_text(S(s), i, v);
 }
 
-void state_user_release(struct state_user *u)
+void state_bind_blob(struct state_stmt *s, int i, const void *v, size_t len)
 {
-	free(u->address);
-	free(u->group);
-	free(u->backend);
-	free(u->phase);
-	free(u->last_error);
-	memset(u, 0, sizeof *u);
+	sqlite3_bind_blob64(S(s), i, v, (sqlite3_uint64)len, SQLITE_TRANSIENT);
 }
 
-int state_user_put(struct state *st, const struct state_user *u,
-		   struct err *err)
+void state_bind_int(struct state_stmt *s, int i, int64_t v)
 {
-	static const char sql[] =
-		"INSERT INTO users (address, grp, backend, phase, status, "
-		"last_sync, src_msgs, src_bytes, dst_msgs, dst_bytes, "
-		"last_error, updated) "
-		"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12) "
-		"ON CONFLICT (address) DO UPDATE SET grp = excluded.grp, "
-		"backend = excluded.backend, phase = excluded.phase, "
-		"status = excluded.status, last_sync = excluded.last_sync, "
-		"src_msgs = excluded.src_msgs, src_bytes = excluded.src_bytes, "
-		"dst_msgs = excluded.dst_msgs, dst_bytes = excluded.dst_bytes, "
-		"last_error = excluded.last_error, updated = excluded.updated";
-	sqlite3_stmt *s = prep(st, sql, err);
-
-	if (!s)
-		return -1;
-	bind_text(s, 1, u->address);
-	bind_text(s, 2, u->group);
-	bind_text(s, 3, u->backend);
-	bind_text(s, 4, u->phase);
-	bind_text(s, 5, state_user_status_name(u->status));
-	bind_time(s, 6, u->last_sync);
-	bind_count(s, 7, u->src_msgs);
-	bind_count(s, 8, u->src_bytes);
-	bind_count(s, 9, u->dst_msgs);
-	bind_count(s, 10, u->dst_bytes);
-	bind_text(s, 11, u->last_error);
-	bind_time(s, 12, timeutil_now());
-	return step_done(st, s, "user", err);
+	sqlite3_bind_int64(S(s), i, (sqlite3_int64)v);
 }
 
-#define USER_COLUMNS                                                        \
-	"address, grp, backend, phase, status, last_sync, src_msgs, "      \
-	"src_bytes, dst_msgs, dst_bytes, last_error, updated"
-
-static void user_from_row(sqlite3_stmt *s, struct state_user *u)
+void state_bind_null(struct state_stmt *s, int i)
 {
-	u->address = col_text(s, 0);
-	u->group = col_text(s, 1);
-	u->backend = col_text(s, 2);
-	u->phase = col_text(s, 3);
-	u->status = user_status_parse((const char *)sqlite3_column_text(s, 4));
-	u->last_sync = (time_t)sqlite3_column_int64(s, 5);
-	u->src_msgs = col_count(s, 6);
-	u->src_bytes = col_count(s, 7);
-	u->dst_msgs = col_count(s, 8);
-	u->dst_bytes = col_count(s, 9);
-	u->last_error = col_text(s, 10);
-	u->updated = (time_t)sqlite3_column_int64(s, 11);
+	sqlite3_bind_null(S(s), i);
 }
 
-int state_user_get(struct state *st, const char *address,
-		   struct state_user *u, struct err *err)
+void state_bind_time(struct state_stmt *s, int i, time_t t)
 {
-	static const char sql[] =
-		"SELECT " USER_COLUMNS " FROM users WHERE address = ?1";
-	sqlite3_stmt *s = prep(st, sql, err);
-	int rc;
+	bind_time(S(s), i, t);
+}
 
-	memset(u, 0, sizeof *u);
-	if (!s)
-		return -1;
-	bind_text(s, 1, address);
-	rc = sqlite3_step(s);
+void state_bind_count(struct state_stmt *s, int i, int64_t v)
+{
+	bind_count(S(s), i, v);
+}
+
+int state_row(struct state *st, struct state_stmt *s, const char *what,
+	      struct err *err)
+{
+	int rc = sqlite3_step(S(s));
+
 	if (rc == SQLITE_ROW)
-		user_from_row(s, u);
-	sqlite3_reset(s);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		return db_err(st, err, "user");
-	return rc == SQLITE_ROW;
+		return 1;
+	sqlite3_reset(S(s));
+	if (rc == SQLITE_DONE)
+		return 0;
+	return db_err(st, err, what);
 }
 
-int state_users_foreach(struct state *st,
-			int (*fn)(void *ctx, const struct state_user *u),
-			void *ctx, struct err *err)
+int state_exec(struct state *st, struct state_stmt *s, const char *what,
+	       struct err *err)
 {
-	static const char sql[] =
-		"SELECT " USER_COLUMNS " FROM users ORDER BY address";
-	sqlite3_stmt *s = prep(st, sql, err);
-	struct state_user u;
-	int rc, ret = 0;
-
-	if (!s)
-		return -1;
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		user_from_row(s, &u);
-		ret = fn(ctx, &u);
-		state_user_release(&u);
-		if (ret)
-			break;
-	}
-	sqlite3_reset(s);
-	if (!ret && rc != SQLITE_DONE)
-		return db_err(st, err, "users");
-	return ret;
+	return step_done(st, S(s), what, err);
 }
 
-/* ---- steps ------------------------------------------------------------- */
-
-void state_step_release(struct state_step *s)
+void state_stmt_reset(struct state_stmt *s)
 {
-	free(s->phase);
-	free(s->step);
-	free(s->status);
-	free(s->detail);
-	free(s->error);
-	memset(s, 0, sizeof *s);
+	sqlite3_reset(S(s));
 }
 
-int state_step_begin(struct state *st, int64_t run_id, const char *phase,
-		     const char *step, struct err *err)
+bool state_col_null(struct state_stmt *s, int i)
 {
-	static const char sql[] =
-		"INSERT INTO steps (phase, step, status, started, run_id) "
-		"VALUES (?1, ?2, 'started', ?3, ?4) "
-		"ON CONFLICT (phase, step) DO UPDATE SET status = 'started', "
-		"started = excluded.started, finished = NULL, "
-		"run_id = excluded.run_id, error = NULL";
-	sqlite3_stmt *s = prep(st, sql, err);
-
-	if (!s)
-		return -1;
-	bind_text(s, 1, phase);
-	bind_text(s, 2, step);
-	bind_time(s, 3, timeutil_now());
-	sqlite3_bind_int64(s, 4, run_id);
-	return step_done(st, s, "step begin", err);
+	return sqlite3_column_type(S(s), i) == SQLITE_NULL;
 }
 
-int state_step_end(struct state *st, const char *phase, const char *step,
-		   const char *status, const char *detail, const char *error,
-		   struct err *err)
+const char *state_col_text(struct state_stmt *s, int i)
 {
-	static const char sql[] =
-		"UPDATE steps SET status = ?3, finished = ?4, detail = ?5, "
-		"error = ?6 WHERE phase = ?1 AND step = ?2";
-	sqlite3_stmt *s = prep(st, sql, err);
-
-	if (!s)
-		return -1;
-	bind_text(s, 1, phase);
-	bind_text(s, 2, step);
-	bind_text(s, 3, status);
-	bind_time(s, 4, timeutil_now());
-	bind_text(s, 5, detail);
-	bind_text(s, 6, error);
-	return step_done(st, s, "step end", err);
+	return (const char *)sqlite3_column_text(S(s), i);
 }
 
-int state_steps_foreach(struct state *st, const char *phase,
-			int (*fn)(void *ctx, const struct state_step *s),
-			void *ctx, struct err *err)
+char *state_col_strdup(struct state_stmt *s, int i)
 {
-	static const char sql[] =
-		"SELECT phase, step, status, started, finished, run_id, "
-		"detail, error FROM steps WHERE ?1 IS NULL OR phase = ?1 "
-		"ORDER BY started, rowid";
-	sqlite3_stmt *s = prep(st, sql, err);
-	struct state_step x;
-	int rc, ret = 0;
-
-	if (!s)
-		return -1;
-	bind_text(s, 1, phase);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		x.phase = col_text(s, 0);
-		x.step = col_text(s, 1);
-		x.status = col_text(s, 2);
-		x.started = (time_t)sqlite3_column_int64(s, 3);
-		x.finished = (time_t)sqlite3_column_int64(s, 4);
-		x.run_id = sqlite3_column_int64(s, 5);
-		x.detail = col_text(s, 6);
-		x.error = col_text(s, 7);
-		ret = fn(ctx, &x);
-		state_step_release(&x);
-		if (ret)
-			break;
-	}
-	sqlite3_reset(s);
-	if (!ret && rc != SQLITE_DONE)
-		return db_err(st, err, "steps");
-	return ret;
+	return col_text(S(s), i);
 }
 
-/* ---- DNS --------------------------------------------------------------- */
-
-int state_dns_lowered_foreach(struct state *st,
-			      int (*fn)(void *ctx, const char *name,
-					const char *type, long orig_ttl,
-					time_t lowered_at),
-			      void *ctx, struct err *err)
+int64_t state_col_int(struct state_stmt *s, int i)
 {
-	static const char sql[] =
-		"SELECT name, type, orig_ttl, lowered_at FROM dns_records "
-		"WHERE lowered_at IS NOT NULL AND restored_at IS NULL "
-		"ORDER BY name, type";
-	sqlite3_stmt *s = prep(st, sql, err);
-	int rc, ret = 0;
-
-	if (!s)
-		return -1;
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		ret = fn(ctx, (const char *)sqlite3_column_text(s, 0),
-			 (const char *)sqlite3_column_text(s, 1),
-			 (long)sqlite3_column_int64(s, 2),
-			 (time_t)sqlite3_column_int64(s, 3));
-		if (ret)
-			break;
-	}
-	sqlite3_reset(s);
-	if (!ret && rc != SQLITE_DONE)
-		return db_err(st, err, "dns records");
-	return ret;
+	return sqlite3_column_int64(S(s), i);
 }
 
-/* ---- events ------------------------------------------------------------ */
-
-int state_event_add(struct state *st, int64_t run_id, const char *phase,
-		    const char *user, const char *kind, const char *detail,
-		    struct err *err)
+int64_t state_col_count(struct state_stmt *s, int i)
 {
-	static const char sql[] =
-		"INSERT INTO events (at, run_id, phase, user, kind, detail) "
-		"VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
-	sqlite3_stmt *s = prep(st, sql, err);
-
-	if (!s)
-		return -1;
-	bind_time(s, 1, timeutil_now());
-	if (run_id > 0)
-		sqlite3_bind_int64(s, 2, run_id);
-	bind_text(s, 3, phase);
-	bind_text(s, 4, user);
-	bind_text(s, 5, kind);
-	bind_text(s, 6, detail);
-	return step_done(st, s, "event", err);
+	return col_count(S(s), i);
 }
 
-int state_events_foreach(struct state *st,
-			 int (*fn)(void *ctx, const struct state_event *e),
-			 void *ctx, struct err *err)
+const void *state_col_blob(struct state_stmt *s, int i, size_t *len)
 {
-	static const char sql[] =
-		"SELECT id, at, run_id, phase, user, kind, detail FROM events "
-		"ORDER BY id";
-	sqlite3_stmt *s = prep(st, sql, err);
-	struct state_event e;
-	int rc, ret = 0;
+	const void *p = sqlite3_column_blob(S(s), i);
 
-	if (!s)
-		return -1;
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		e.id = sqlite3_column_int64(s, 0);
-		e.at = (time_t)sqlite3_column_int64(s, 1);
-		e.run_id = sqlite3_column_int64(s, 2);
-		e.phase = (const char *)sqlite3_column_text(s, 3);
-		e.user = (const char *)sqlite3_column_text(s, 4);
-		e.kind = (const char *)sqlite3_column_text(s, 5);
-		e.detail = (const char *)sqlite3_column_text(s, 6);
-		ret = fn(ctx, &e);
-		if (ret)
-			break;
-	}
-	sqlite3_reset(s);
-	if (!ret && rc != SQLITE_DONE)
-		return db_err(st, err, "events");
-	return ret;
+	*len = (size_t)sqlite3_column_bytes(S(s), i);
+	return p;
+}
+
+int64_t state_last_rowid(struct state *st)
+{
+	return sqlite3_last_insert_rowid(st->db);
+}
+
+int state_changes(struct state *st)
+{
+	return sqlite3_changes(st->db);
 }
