@@ -42,12 +42,14 @@ LIBS_A   := $(foreach m,migrate $(ENGINES) util,$(if $(call src_of,$(m)),$(BUILD
 
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
+ITEST_SRC := $(wildcard tests/integration/*.c)
+ITEST_BIN := $(patsubst tests/integration/%.c,$(BUILD)/itests/%,$(ITEST_SRC))
 TOOL_SRC := $(wildcard tests/sandbox/*.c)
 TOOL_BIN := $(patsubst tests/sandbox/%.c,$(BUILD)/tools/%,$(TOOL_SRC))
 
 .PHONY: all deps test unit cli golden integration check asan valgrind demo bench \
         install clean layercheck fuzz tools
-all: $(BUILD)/migrate tools
+all: $(BUILD)/migrate tools $(ITEST_BIN)
 
 tools: $(TOOL_BIN)
 
@@ -69,6 +71,12 @@ $(BUILD)/migrate: $(BUILD)/obj/migrate/main.o $(LIBS_A)
 	$(CC) $(LDFLAGS) -o $@ $^ $(EXT_LIBS)
 
 $(BUILD)/tests/%: tests/unit/%.c $(LIBS_A)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(EXT_CFLAGS) -DSRCDIR='"$(CURDIR)"' $(LDFLAGS) -o $@ $< \
+		$(LIBS_A) $(EXT_LIBS) $(CMOCKA_LIBS)
+
+# Integration test programs (need the sandbox; run from tests/integration/*.bats)
+$(BUILD)/itests/%: tests/integration/%.c $(LIBS_A)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(EXT_CFLAGS) -DSRCDIR='"$(CURDIR)"' $(LDFLAGS) -o $@ $< \
 		$(LIBS_A) $(EXT_LIBS) $(CMOCKA_LIBS)

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "migrate/app.h"
+#include "migrate/checks.h"
 #include "migrate/cmds.h"
 #include "plans/plan.h"
 #include "util/err.h"
@@ -108,6 +109,17 @@ int cmd_check(struct app *app, int argc, char **argv)
 	err_clear(&err);
 	plan_diags_init(&diags);
 	rc = plan_load(app->plan_path, &app->plan, &diags, &err);
+	if (rc == 0 && !app->opt.json) {
+		int nerr = check_gateway(app) + check_dns(app);
+
+		if (nerr > 0) {
+			plan_diags_print(&diags, stderr);
+			plan_diags_release(&diags);
+			log_error(LOGC_MAIN, "'%s': %d error%s in the checks",
+				  app->plan_path, nerr, nerr == 1 ? "" : "s");
+			return EXIT_DATAERR;
+		}
+	}
 	if (app->opt.json) {
 		print_json(app, &diags, rc == 0);
 	} else {

@@ -10,7 +10,7 @@
 #include "util/err.h"
 #include "util/log.h"
 
-static int not_yet(struct app *app, const char *what)
+int not_yet(struct app *app, const char *what)
 {
 	int rc = app_load_plan(app);
 
@@ -27,11 +27,6 @@ int cmd_run(struct app *app, int argc, char **argv)
 	return not_yet(app, "it arrives with the phase engine");
 }
 
-int cmd_sync(struct app *app, int argc, char **argv)
-{
-	(void)argc, (void)argv;
-	return not_yet(app, "it arrives with the IMAP sync engine");
-}
 
 int cmd_rollback(struct app *app, int argc, char **argv)
 {

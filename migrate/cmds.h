@@ -15,5 +15,11 @@ int cmd_rollback(struct app *app, int argc, char **argv);
 int cmd_report(struct app *app, int argc, char **argv);
 int cmd_status(struct app *app, int argc, char **argv);
 int cmd_log(struct app *app, int argc, char **argv);
+int cmd_gateway(struct app *app, int argc, char **argv);
+int cmd_dns(struct app *app, int argc, char **argv);
+
+/* For commands whose engine has not landed: validate the plan, say so,
+ * return 69. */
+int not_yet(struct app *app, const char *what);
 
 #endif

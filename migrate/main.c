@@ -93,6 +93,19 @@ static const struct command commands[] = {
 	  "migrate log PLAN [--json]\n"
 	  "\n"
 	  "Every change recorded in the state store, oldest first.\n" },
+	{ "gateway", cmd_gateway, O_DRYRUN | O_FORCE | O_STATE, 0,
+	  "write the routing table for where users live now",
+	  "migrate gateway PLAN [--dry-run] [--force]\n"
+	  "\n"
+	  "Render the split-delivery routing table from the state, write it\n"
+	  "atomically, build it, reload the gateway and verify it.\n"
+	  "(Arrives with the gateway writer: this build exits 69.)\n" },
+	{ "dns", cmd_dns, O_DRYRUN | O_PHASE | O_WAIT | O_FORCE | O_STATE, 1,
+	  "lower, change, restore or verify the plan's DNS records",
+	  "migrate dns PLAN lower|change|restore|verify [--phase NAME] "
+	  "[--dry-run] [--wait]\n"
+	  "\n"
+	  "(Arrives with DNS control: this build exits 69.)\n" },
 };
 #define N_COMMANDS (sizeof commands / sizeof commands[0])
 
