@@ -106,6 +106,27 @@ int state_steps_foreach(struct state *st, const char *phase,
 			int (*fn)(void *ctx, const struct state_step *s),
 			void *ctx, struct err *err);
 
+/* Phases (state_phase.c).  status: "pending", "running", "done",
+ * "done with errors", "failed", "rolling back", "rolled back". */
+struct state_phase {
+	char *name, *from, *to, *status, *last_error;
+	int64_t gateway_before;	/* routing version in force before cutover, 0 none */
+	time_t started, finished;
+	int64_t run_id;
+};
+void state_phase_release(struct state_phase *p);
+/* 1 found, 0 not found, -1 error. */
+int state_phase_get(struct state *st, const char *name, struct state_phase *p,
+		    struct err *err);
+/* Insert or update every field. */
+int state_phase_put(struct state *st, const struct state_phase *p,
+		    struct err *err);
+int state_phases_foreach(struct state *st,
+			 int (*fn)(void *ctx, const struct state_phase *p),
+			 void *ctx, struct err *err);
+/* Forget a phase's steps (before running it again after a rollback). */
+int state_steps_clear(struct state *st, const char *phase, struct err *err);
+
 /* The last run, if any: 1 found, 0 none, -1 error. */
 struct state_run {
 	int64_t id;
