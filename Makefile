@@ -136,8 +136,11 @@ demo: deps
 	$(MAKE) all
 	@examples/demo/run.sh $(BUILD)
 
-bench:
-	@echo "bench: not yet (arrives with the IMAP sync engine)"
+# Benchmarks against peers (mbsync, doveadm backup) on the sandbox; root.
+# BENCH_SIZE=small|medium (default medium).
+bench: deps
+	$(MAKE) all
+	@tests/bench/run.sh $${BENCH_SIZE:-medium}
 
 install: $(BUILD)/migrate
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 \
