@@ -62,9 +62,14 @@ static const struct command commands[] = {
 	  "migrate sync PLAN [--phase NAME | --user ADDRESS] [--jobs N] "
 	  "[--dry-run]\n"
 	  "\n"
-	  "Copy mail for a phase's users (or one user) without routing\n"
-	  "changes.  (Arrives with the IMAP sync engine: this build exits "
-	  "69.)\n" },
+	  "Copy mail for a phase's users (or one user) from the phase's\n"
+	  "'from' backend to its 'to' backend, without routing changes:\n"
+	  "folders (special-use mapped), messages byte for byte with flags,\n"
+	  "keywords and dates, then only what is new or changed.  Resumable:\n"
+	  "a re-run never copies a message twice.  Default: the first phase\n"
+	  "not done.  --dry-run lists per user and folder what would be\n"
+	  "copied.  Exit 0; 3 when some users failed; 75 when a server\n"
+	  "could not be reached (run again to resume).\n" },
 	{ "rollback", cmd_rollback, O_DRYRUN | O_PHASE | O_FORCE | O_STATE, 0,
 	  "undo a phase, losing no mail",
 	  "migrate rollback PLAN --phase NAME [--dry-run]\n"
@@ -98,14 +103,21 @@ static const struct command commands[] = {
 	  "migrate gateway PLAN [--dry-run] [--force]\n"
 	  "\n"
 	  "Render the split-delivery routing table from the state, write it\n"
-	  "atomically, build it, reload the gateway and verify it.\n"
-	  "(Arrives with the gateway writer: this build exits 69.)\n" },
+	  "atomically, build it, reload the gateway and verify it.  A map\n"
+	  "edited by hand stops it (the diff is shown) unless --force.  With\n"
+	  "--dry-run, print the unified diff and change nothing.\n" },
 	{ "dns", cmd_dns, O_DRYRUN | O_PHASE | O_WAIT | O_FORCE | O_STATE, 1,
 	  "lower, change, restore or verify the plan's DNS records",
-	  "migrate dns PLAN lower|change|restore|verify [--phase NAME] "
-	  "[--dry-run] [--wait]\n"
+	  "migrate dns PLAN lower|change|restore|rollback|verify "
+	  "[--phase NAME] [--dry-run] [--wait]\n"
 	  "\n"
-	  "(Arrives with DNS control: this build exits 69.)\n" },
+	  "lower: save each record's original data and TTL, set the low TTL\n"
+	  "(the records the phase changes, or every managed record).\n"
+	  "change: the phase's dns_change, once the old TTL has expired from\n"
+	  "every cache (exit 75 saying when, or --wait).  restore: the\n"
+	  "original TTLs back.  rollback: the phase's original records and\n"
+	  "TTLs back.  verify: ask every authoritative server.  Each one is\n"
+	  "checked on every server and can be run again after any failure.\n" },
 };
 #define N_COMMANDS (sizeof commands / sizeof commands[0])
 

@@ -282,7 +282,7 @@ static int execute(struct app *app, size_t idx, int64_t run_id, bool rollback)
 			goto out;
 		}
 		if (!strcmp(sp.status, "rolling back")) {
-			err_set(&err, ERR_STATE, RETRY_NEVER,
+			err_set(&err, ERR_STORE, RETRY_NEVER,
 				"phase '%s' is being rolled back: finish that "
 				"first with 'migrate rollback --phase %s'",
 				ph->name, ph->name);
@@ -295,7 +295,7 @@ static int execute(struct app *app, size_t idx, int64_t run_id, bool rollback)
 			timeutil_format_duration(ph->not_before -
 							 timeutil_now(),
 						 left, sizeof left);
-			err_set(&err, ERR_STATE, RETRY_LATER,
+			err_set(&err, ERR_STORE, RETRY_LATER,
 				"phase '%s' may not start before %s (in %s)",
 				ph->name, when, left);
 			goto fail;

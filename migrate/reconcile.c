@@ -160,7 +160,7 @@ int reconcile(struct app *app, struct err *err)
 	goto out;
 fail:
 	if (!err_isset(err))
-		err_set(err, ERR_STATE, RETRY_NEVER, "reconciling plan and state");
+		err_set(err, ERR_STORE, RETRY_NEVER, "reconciling plan and state");
 	state_rollback(app->state);
 out:
 	free(mig);

@@ -40,7 +40,7 @@ struct state {
 
 static int db_err(struct state *st, struct err *err, const char *what)
 {
-	err_set(err, ERR_STATE,
+	err_set(err, ERR_STORE,
 		sqlite3_errcode(st->db) == SQLITE_BUSY ? RETRY_LATER :
 							 RETRY_NEVER,
 		"state '%s': %s: %s", st->path, what, sqlite3_errmsg(st->db));
@@ -130,7 +130,7 @@ static int exec_sql(struct state *st, const char *sql, const char *what,
 	char *msg = NULL;
 
 	if (sqlite3_exec(st->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
-		err_set(err, ERR_STATE, RETRY_NEVER, "state '%s': %s: %s",
+		err_set(err, ERR_STORE, RETRY_NEVER, "state '%s': %s: %s",
 			st->path, what, msg ? msg : sqlite3_errmsg(st->db));
 		err->code = sqlite3_errcode(st->db);
 		sqlite3_free(msg);
@@ -190,7 +190,7 @@ static int migrate_schema(struct state *st, struct err *err)
 	if (v < 0)
 		return db_err(st, err, "cannot read the schema version");
 	if (v > STATE_SCHEMA_VERSION)
-		return err_set(err, ERR_STATE, RETRY_NEVER,
+		return err_set(err, ERR_STORE, RETRY_NEVER,
 			       "state '%s' has schema version %d, newer than "
 			       "this migrate understands (%d): use a newer "
 			       "migrate",
@@ -201,7 +201,7 @@ static int migrate_schema(struct state *st, struct err *err)
 		if (n < 0)
 			return db_err(st, err, "cannot read the schema");
 		if (n > 0)
-			return err_set(err, ERR_STATE, RETRY_NEVER,
+			return err_set(err, ERR_STORE, RETRY_NEVER,
 				       "'%s' is an SQLite database but not a "
 				       "migrate state file",
 				       st->path);
@@ -233,15 +233,15 @@ int state_open(const char *path, int flags, struct state **out,
 	*out = NULL;
 	if (stat(path, &sb) < 0) {
 		if (errno != ENOENT || !(flags & STATE_CREATE))
-			return err_sys(err, ERR_STATE, "state '%s'", path);
+			return err_sys(err, ERR_STORE, "state '%s'", path);
 		/* Create it 0600 ourselves: SQLite would honour the umask. */
 		fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 		if (fd < 0)
-			return err_sys(err, ERR_STATE,
+			return err_sys(err, ERR_STORE,
 				       "cannot create state '%s'", path);
 		close(fd);
 	} else if (!S_ISREG(sb.st_mode)) {
-		return err_set(err, ERR_STATE, RETRY_NEVER,
+		return err_set(err, ERR_STORE, RETRY_NEVER,
 			       "state '%s' is not a regular file", path);
 	} else if (sb.st_mode & 077) {
 		log_warn(LOGC_STATE,
@@ -249,7 +249,7 @@ int state_open(const char *path, int flags, struct state **out,
 			 "setting it to 0600",
 			 path, (unsigned)(sb.st_mode & 07777));
 		if (chmod(path, 0600) < 0)
-			return err_sys(err, ERR_STATE, "chmod '%s'", path);
+			return err_sys(err, ERR_STORE, "chmod '%s'", path);
 	}
 
 	st = xcalloc(1, sizeof *st);
@@ -269,7 +269,7 @@ int state_open(const char *path, int flags, struct state **out,
 	    migrate_schema(st, err)) {
 		if ((err->code & 0xff) == SQLITE_NOTADB) {
 			err_clear(err);
-			err_set(err, ERR_STATE, RETRY_NEVER,
+			err_set(err, ERR_STORE, RETRY_NEVER,
 				"'%s' is not a migrate state file (not an "
 				"SQLite database)", path);
 		}
@@ -310,7 +310,7 @@ int state_lock(struct state *st, const char *command, struct err *err)
 	lpath = xasprintf("%s.lock", st->path);
 	fd = open(lpath, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (fd < 0) {
-		err_sys(err, ERR_STATE, "lock file '%s'", lpath);
+		err_sys(err, ERR_STORE, "lock file '%s'", lpath);
 		free(lpath);
 		return -1;
 	}
@@ -321,12 +321,12 @@ int state_lock(struct state *st, const char *command, struct err *err)
 			n = pread(fd, buf, sizeof buf - 1, 0);
 			buf[n > 0 ? n : 0] = 0;
 			buf[strcspn(buf, "\n")] = 0;
-			err_set(err, ERR_STATE, RETRY_LATER,
+			err_set(err, ERR_STORE, RETRY_LATER,
 				"state '%s' is in use by %s",
 				st->path, buf[0] ? buf : "another process");
 		} else {
 			errno = e;
-			err_sys(err, ERR_STATE, "lock '%s'", lpath);
+			err_sys(err, ERR_STORE, "lock '%s'", lpath);
 		}
 		close(fd);
 		free(lpath);

@@ -146,6 +146,150 @@ int state_dns_lowered_foreach(struct state *st,
 					time_t lowered_at),
 			      void *ctx, struct err *err);
 
+/* ---- DNS records (state_dns.c; DNS control) ---------------------------
+ * One row per RRset that migrate touched: its original records and TTL,
+ * saved before any change, then each step of lower / change / restore.
+ * Every "..._at" is recorded before the side effect it names where a
+ * crash in between matters (lowered_at, changed_rdata) and after it where
+ * it confirms (safe_after, changed_at, restored_at).  Records are stored
+ * one per line in canonical form (dnsctl_rrset_join(rs, "\n")).
+ */
+struct state_dns_record {
+	char *zone, *name, *type;
+	char *phase;		/* the phase that lowered it; NULL: none */
+	int64_t orig_ttl;
+	char *orig_rdata;	/* before we touched it */
+	time_t saved_at;
+	int64_t lowered_ttl;	/* -1: not lowered */
+	time_t lowered_at;	/* 0: not lowered (set before the change) */
+	time_t safe_after;	/* 0: not yet seen lowered on every server */
+	int64_t prev_ttl;	/* -1: none */
+	char *prev_rdata;	/* the RRset before our record change, or NULL */
+	char *changed_rdata;	/* what a change asked for (set before it) */
+	time_t changed_at;	/* 0: change not confirmed */
+	int64_t last_ttl;	/* what we last wrote; -1: nothing yet */
+	char *last_rdata;
+	time_t restored_at;	/* 0: not restored */
+};
+void state_dns_record_release(struct state_dns_record *r);
+/* 1 found, 0 not found, -1 error. */
+int state_dns_get(struct state *st, const char *zone, const char *name,
+		  const char *type, struct state_dns_record *r,
+		  struct err *err);
+/* Insert or update every field of the row (zone, name, type). */
+int state_dns_put(struct state *st, const struct state_dns_record *r,
+		  struct err *err);
+/* Every row of the zone (every zone if NULL), by name and type; r is
+ * borrowed for the call. */
+int state_dns_foreach(struct state *st, const char *zone,
+		      int (*fn)(void *ctx, const struct state_dns_record *r),
+		      void *ctx, struct err *err);
+
+/* ---- gateway table versions (state_gateway.c) -------------------------
+ * Every version of a gateway map that migrate tried to put in force, with
+ * its exact content and SHA-256.  A version is recorded "pending" before
+ * the files are renamed into place, then marked "installed" or "failed",
+ * so that after a crash the file on disk is still recognised as ours.
+ */
+struct state_gateway_version {
+	int64_t id;
+	time_t created;
+	int64_t run_id;		/* 0: none */
+	char *phase;		/* may be NULL */
+	char *kind;		/* "postfix" */
+	char *path;		/* the map's source file */
+	char *sha256;		/* hex of content */
+	char *content;		/* NUL-terminated; len bytes */
+	size_t len;
+	char *reason;		/* may be NULL */
+	char *status;		/* "pending", "installed", "failed" */
+	char *error;		/* may be NULL */
+};
+void state_gateway_version_release(struct state_gateway_version *v);
+/* Record a version (status as given in v, "pending" if NULL; sha256
+ * computed when NULL); *id is its id. */
+int state_gateway_add(struct state *st, const struct state_gateway_version *v,
+		      int64_t *id, struct err *err);
+int state_gateway_set_status(struct state *st, int64_t id, const char *status,
+			     const char *error, struct err *err);
+/* 1 found, 0 none, -1 error. */
+int state_gateway_get(struct state *st, int64_t id,
+		      struct state_gateway_version *v, struct err *err);
+/* The last installed version of the map at path. */
+int state_gateway_last(struct state *st, const char *path,
+		       struct state_gateway_version *v, struct err *err);
+/* Versions of the map at path with id > after, oldest first; v borrowed. */
+int state_gateway_foreach(struct state *st, const char *path, int64_t after,
+			  int (*fn)(void *ctx,
+				    const struct state_gateway_version *v),
+			  void *ctx, struct err *err);
+
+/* ---- folder sync state and the message map (state_sync.c; sync) -----
+ * What the IMAP sync engine copied, per user and direction ("forward":
+ * a phase's from -> to; "reverse": to -> from after a rollback).  The
+ * engine reaches these only through migrate/sync.c.  Rows are in the
+ * orientation of the sync that wrote them; state_msgmap_foreach can add
+ * the other direction's rows turned around, so a reverse sync knows what
+ * the forward one paired.  No message content is stored: identities are
+ * SHA-256 digests.
+ */
+struct state_folder {
+	char *src_folder, *dst_folder;		/* UTF-8 */
+	int64_t src_uidvalidity, src_last_uid, src_highestmodseq;
+	int64_t dst_uidvalidity, dst_last_uid, dst_highestmodseq;
+	int64_t msgs, bytes;			/* source MESSAGES, paired bytes */
+	time_t updated;
+};
+void state_folder_release(struct state_folder *f);
+
+struct state_msg {			/* one pair; strings borrowed */
+	int64_t src_uid, dst_uid;		/* dst_uid 0: none or unknown */
+	const void *identity;
+	size_t identity_len;
+	int64_t size;
+	const char *flags;			/* as last synced, may be NULL */
+	const char *status;			/* "copied", "matched", "skipped" */
+	const char *note;			/* may be NULL */
+};
+
+/* 1 found, 0 none, -1 error. */
+int state_folder_get(struct state *st, const char *user, const char *direction,
+		     const char *src_folder, struct state_folder *f,
+		     struct err *err);
+int state_folder_put(struct state *st, const char *user, const char *direction,
+		     const struct state_folder *f, struct err *err);
+/* Every folder row of the user and direction (every user if NULL). */
+int state_folders_foreach(struct state *st, const char *user,
+			  const char *direction,
+			  int (*fn)(void *ctx, const char *user,
+				    const struct state_folder *f),
+			  void *ctx, struct err *err);
+/* Insert or replace one pair (call inside state_begin/state_commit). */
+int state_msgmap_put(struct state *st, const char *user, const char *direction,
+		     const char *src_folder, int64_t src_uidvalidity,
+		     const char *dst_folder, int64_t dst_uidvalidity,
+		     const struct state_msg *m, struct err *err);
+/* The pairs of a folder pair under two UIDVALIDITYs; with `both`, also
+ * the other direction's rows for the same folders, turned around (a row
+ * of this direction wins over a turned one for the same source UID). */
+int state_msgmap_foreach(struct state *st, const char *user,
+			 const char *direction, bool both,
+			 const char *src_folder, int64_t src_uidvalidity,
+			 const char *dst_folder, int64_t dst_uidvalidity,
+			 int (*fn)(void *ctx, const struct state_msg *m),
+			 void *ctx, struct err *err);
+/* Forget pairs: of the listed source UIDs (n > 0; turned rows of the
+ * other direction too), or every pair of the source folder under other
+ * UIDVALIDITYs or another destination folder (uids NULL). */
+int state_msgmap_forget(struct state *st, const char *user,
+			const char *direction, const char *src_folder,
+			int64_t src_uidvalidity, const char *dst_folder,
+			int64_t dst_uidvalidity, const int64_t *uids, size_t n,
+			struct err *err);
+/* Pairs of a user (every user if NULL): count and bytes. */
+int state_msgmap_count(struct state *st, const char *user, int64_t *msgs,
+		       int64_t *bytes, struct err *err);
+
 /* Event log (append-only audit trail). */
 struct state_event {
 	int64_t id;

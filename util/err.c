@@ -138,7 +138,7 @@ const char *err_cat_name(enum err_cat cat)
 		return "remote";
 	case ERR_IO:
 		return "io";
-	case ERR_STATE:
+	case ERR_STORE:
 		return "state";
 	case ERR_CONFIG:
 		return "config";
@@ -166,7 +166,7 @@ int err_exit_code(const struct err *e)
 					       : EXIT_TEMPFAIL;
 	case ERR_IO:
 		return e->retry == RETRY_LATER ? EXIT_TEMPFAIL : EXIT_IOERR;
-	case ERR_STATE:
+	case ERR_STORE:
 		return e->retry == RETRY_LATER ? EXIT_TEMPFAIL
 					       : EXIT_CANTCREAT;
 	case ERR_CONFIG:

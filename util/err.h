@@ -23,7 +23,7 @@ enum err_cat {
 	ERR_AUTH,	/* a server refused our credentials */
 	ERR_REMOTE,	/* a server failed, refused or is unreachable */
 	ERR_IO,		/* local files, disk, child programs */
-	ERR_STATE,	/* the state store */
+	ERR_STORE,	/* the state store */
 	ERR_CONFIG,	/* local configuration (secret file mode, missing tool) */
 	ERR_INTERNAL,	/* a bug */
 };

@@ -68,7 +68,7 @@ static void test_create_mode_and_version(void **ctx)
 	(void)ctx;
 	err_clear(&err);
 	assert_int_equal(state_open(p, STATE_READONLY, &st, &err), -1);
-	assert_int_equal(err.cat, ERR_STATE);
+	assert_int_equal(err.cat, ERR_STORE);
 	assert_false(state_exists(p));
 
 	err_clear(&err);

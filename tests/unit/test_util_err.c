@@ -145,7 +145,7 @@ static void test_exit_codes(void **state)
 		{ ERR_AUTH, RETRY_NEVER, 77 },	   { ERR_REMOTE, RETRY_NEVER, 69 },
 		{ ERR_REMOTE, RETRY_NOW, 75 },	   { ERR_REMOTE, RETRY_LATER, 75 },
 		{ ERR_IO, RETRY_NEVER, 74 },	   { ERR_IO, RETRY_LATER, 75 },
-		{ ERR_STATE, RETRY_NEVER, 73 },	   { ERR_STATE, RETRY_LATER, 75 },
+		{ ERR_STORE, RETRY_NEVER, 73 },	   { ERR_STORE, RETRY_LATER, 75 },
 		{ ERR_CONFIG, RETRY_NEVER, 78 },   { ERR_INTERNAL, RETRY_NEVER, 70 },
 	};
 
@@ -167,7 +167,7 @@ static void test_cat_names(void **state)
 	assert_string_equal(err_cat_name(ERR_AUTH), "auth");
 	assert_string_equal(err_cat_name(ERR_REMOTE), "remote");
 	assert_string_equal(err_cat_name(ERR_IO), "io");
-	assert_string_equal(err_cat_name(ERR_STATE), "state");
+	assert_string_equal(err_cat_name(ERR_STORE), "state");
 	assert_string_equal(err_cat_name(ERR_CONFIG), "config");
 	assert_string_equal(err_cat_name(ERR_INTERNAL), "internal");
 }
