@@ -6,6 +6,7 @@
  * at its default, so one run reports every problem.
  */
 #include <limits.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -48,16 +49,48 @@ void plan_bad_name(struct plan_build *b, struct plan_pos pos, const char *ctx,
 	free(shown);
 }
 
+/* Lexically clean a path in place: no "." components, no empty ones,
+ * and "dir/.." pairs removed ("examples/demo/../../build" -> "build").
+ * Leading ".." of a relative path stay; "/.." is "/". */
+static char *clean_path(char *path)
+{
+	bool abs = path[0] == '/';
+	char *out = path, *seg, *save = NULL, *copy = xstrdup(path);
+	size_t len = 0, kept = 0;	/* kept: components that may be popped */
+
+	for (seg = strtok_r(copy, "/", &save); seg;
+	     seg = strtok_r(NULL, "/", &save)) {
+		if (!strcmp(seg, "."))
+			continue;
+		if (!strcmp(seg, "..") && kept > 0) {
+			while (len > 0 && out[len - 1] != '/')
+				len--;
+			if (len > 0)
+				len--;	/* the slash before it */
+			kept--;
+			continue;
+		}
+		if (!strcmp(seg, "..") && abs)
+			continue;
+		if (len > 0 || abs)
+			out[len++] = '/';
+		memmove(out + len, seg, strlen(seg));
+		len += strlen(seg);
+		if (strcmp(seg, ".."))
+			kept++;
+	}
+	if (len == 0)
+		out[len++] = abs ? '/' : '.';
+	out[len] = 0;
+	free(copy);
+	return out;
+}
+
 char *plan_resolve_path(const struct plan *p, const char *path)
 {
-	while (path[0] == '.' && path[1] == '/')
-		for (path += 2; *path == '/'; path++)
-			;
 	if (path[0] == '/' || strcmp(p->dir, ".") == 0)
-		return xstrdup(*path ? path : ".");
-	if (!*path || strcmp(path, ".") == 0)
-		return xstrdup(p->dir);
-	return xasprintf("%s/%s", p->dir, path);
+		return clean_path(xstrdup(*path ? path : "."));
+	return clean_path(xasprintf("%s/%s", p->dir, path));
 }
 
 char *plan_norm_domain(const char *s)

@@ -68,6 +68,7 @@ teardown() {
 	run "$M" check examples/demo/plan.yaml
 	[ "$status" -eq 0 ]
 	[[ "$output" == *"users      10 in 2 groups"* ]]
+	[[ "$output" == *"state      build/demo/demo.state.db"* ]]
 	[[ "$output" == *"    pilot          4 users, legacy -> suite"* ]]
 	[[ "$output" == *"    sales-wave     3 users, legacy -> suite"* ]]
 	[[ "$output" == *"    everyone-else  3 users, legacy -> suite, dns change corp.example. MX"* ]]
