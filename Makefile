@@ -34,7 +34,7 @@ LDFLAGS  ?=
 LDFLAGS  += $(SAN)
 
 # Layers, lowest first.  Each folder is one static library.
-ENGINES  := plans imapsync dnsctl gateway
+ENGINES  := plans imapsync dnsctl gateway probe
 MODULES  := util $(ENGINES) migrate
 src_of    = $(filter-out migrate/main.c,$(wildcard $(1)/*.c))
 obj_of    = $(patsubst %.c,$(BUILD)/obj/%.o,$(call src_of,$(1)))
@@ -140,7 +140,7 @@ demo: deps
 # BENCH_SIZE=small|medium (default medium).
 bench: deps
 	$(MAKE) all
-	@tests/bench/run.sh $${BENCH_SIZE:-medium}
+	@MIGRATE=$(CURDIR)/$(BUILD)/migrate tests/bench/run.sh $${BENCH_SIZE:-medium}
 
 install: $(BUILD)/migrate
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 \
