@@ -229,4 +229,71 @@ int dnsctl_check_servers(char *const *servers, size_t n_servers,
 int dnsctl_check_err(const struct dnsctl_check *c, const char *zone,
 		     struct err *err);
 
+/* ---- looking names up (dnsctl_lookup.c) ----------------------------
+ *
+ * For checks that need names outside the RRsets migrate manages (MX
+ * hosts, their addresses and PTR records, SPF and MTA-STS TXT records):
+ * still only the servers the caller names are asked, never the system
+ * resolver.  `servers` are authoritative servers (asked without
+ * recursion; only an authoritative answer counts, so a server that does
+ * not serve the name is skipped); `resolvers` are recursive resolvers
+ * (asked with RD; any NOERROR or NXDOMAIN answer counts).  Servers are
+ * tried in order, then resolvers, until one answers.
+ */
+struct dnsctl_answer {
+	char *server;		/* the server that answered */
+	bool authoritative;	/* its AA bit */
+	char *cname;		/* the name asked is an alias: the first CNAME
+				 * target (absolute, lowercase), or NULL */
+	struct dnsctl_rrset rrset;	/* records of the type asked, of the
+					 * name or of the end of its CNAME
+					 * chain; n == 0 when there are none */
+};
+void dnsctl_answer_init(struct dnsctl_answer *a);
+void dnsctl_answer_release(struct dnsctl_answer *a);
+/*
+ * 1: records found; 0: a server answered that there are none (NXDOMAIN
+ * or NODATA; cname may still be set); -1: nobody answered for the name
+ * (ERR_REMOTE, RETRY_LATER, naming each server and what it said), or the
+ * name or type is bad (ERR_PLAN).  out is released first.
+ */
+int dnsctl_lookup(char *const *servers, char *const *resolvers,
+		  const char *name, const char *type, unsigned timeout_ms,
+		  struct dnsctl_answer *out, struct err *err);
+/* "192.0.2.1" -> "1.2.0.192.in-addr.arpa.", "2001:db8::1" -> the ip6.arpa
+ * name (new string), or NULL if not an address. */
+char *dnsctl_reverse_name(const char *address);
+/* The text of a TXT record in canonical form ("\"v=spf1 \" \"-all\""
+ * -> "v=spf1 -all"): the character strings joined, escapes undone.  New
+ * string, or NULL when it is not quoted text. */
+char *dnsctl_txt_text(const char *rdata);
+
+/* ---- HTTPS GET (dnsctl_http.c) --------------------------------------
+ *
+ * One GET over HTTPS with libcurl, for documents that DNS points at (an
+ * MTA-STS policy).  The certificate is verified against ca_file (NULL:
+ * the system store) for the URL's host name; no redirect is followed.
+ * connect_to ("HOST:PORT:ADDRESS:PORT", see CURLOPT_CONNECT_TO) pins the
+ * address to dial, so that curl never asks the system resolver.
+ */
+struct dnsctl_http_get {
+	const char *url;		/* https://... */
+	const char *connect_to;		/* or NULL */
+	const char *ca_file;		/* or NULL */
+	unsigned timeout_ms;		/* whole request; 0: DNSCTL_TIMEOUT_MS */
+	size_t max_body;		/* a larger body fails; 0: 64 KiB */
+};
+struct dnsctl_http_reply {
+	long status;			/* HTTP status */
+	char *content_type;		/* or NULL */
+	char *body;			/* NUL-terminated */
+	size_t len;
+};
+void dnsctl_http_reply_release(struct dnsctl_http_reply *r);
+/* 0 with r filled (whatever the status), -1 when no HTTP answer came
+ * (ERR_REMOTE: connection, TLS or certificate problem, timeout, body
+ * too large), the message naming the URL and curl's reason. */
+int dnsctl_https_get(const struct dnsctl_http_get *req,
+		     struct dnsctl_http_reply *r, struct err *err);
+
 #endif

@@ -111,5 +111,9 @@ int dnsctl_wire_exchange(const char *server, const uint8_t *msg, size_t len,
  * parsed reply in *out (ldns_pkt_free it). */
 int dnsctl_wire_query(const char *server, const char *name, const char *type,
 		      unsigned timeout_ms, ldns_pkt **out, struct err *err);
+/* The same, with the RD (recursion desired) bit as given. */
+int dnsctl_wire_query_rd(const char *server, const char *name,
+			 const char *type, bool rd, unsigned timeout_ms,
+			 ldns_pkt **out, struct err *err);
 
 #endif

@@ -295,6 +295,14 @@ int dnsctl_wire_exchange(const char *server, const uint8_t *msg, size_t len,
 int dnsctl_wire_query(const char *server, const char *name, const char *type,
 		      unsigned timeout_ms, ldns_pkt **out, struct err *err)
 {
+	return dnsctl_wire_query_rd(server, name, type, false, timeout_ms,
+				    out, err);
+}
+
+int dnsctl_wire_query_rd(const char *server, const char *name,
+			 const char *type, bool rd, unsigned timeout_ms,
+			 ldns_pkt **out, struct err *err)
+{
 	ldns_pkt *q = NULL, *r = NULL;
 	uint8_t *wire = NULL, *resp = NULL;
 	size_t wlen = 0, rlen = 0;
@@ -311,7 +319,7 @@ int dnsctl_wire_query(const char *server, const char *name, const char *type,
 		return err_set(err, ERR_PLAN, RETRY_NEVER,
 			       "cannot build a query for '%s %s'", name, type);
 	ldns_pkt_set_random_id(q);
-	ldns_pkt_set_rd(q, false);
+	ldns_pkt_set_rd(q, rd);
 	if (ldns_pkt2wire(&wire, q, &wlen) != LDNS_STATUS_OK) {
 		err_set(err, ERR_INTERNAL, RETRY_NEVER,
 			"cannot encode a query for '%s %s'", name, type);

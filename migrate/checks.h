@@ -11,5 +11,10 @@ struct app;
 
 int check_gateway(struct app *app);	/* check_gateway.c */
 int check_dns(struct app *app);		/* check_dns.c */
+/* check_live.c: "migrate check --live": asks the servers (DNS, SMTP, the
+ * gateway, HTTPS for MTA-STS) and prints one OK / WARN / FAIL / SKIP line
+ * per finding on app->out (or JSON with --json).  Returns the number of
+ * FAIL results. */
+int check_live(struct app *app);
 
 #endif

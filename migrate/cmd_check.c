@@ -1,5 +1,6 @@
 /*
- * cmd_check.c -- "migrate check": static validation of a plan.
+ * cmd_check.c -- "migrate check": static validation of a plan, and with
+ * --live the checks against the real servers (check_live.c).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -99,6 +100,33 @@ static void print_json(struct app *app, const struct plan_diags *d, bool ok)
 	json_free(root);
 }
 
+/*
+ * --live: the gateway and DNS checks (messages on stderr; not with
+ * --json, as without --live), then the live list.  Exit 65 when those
+ * checks found errors, else 69 when a live check failed.
+ */
+static int check_with_live(struct app *app, struct plan_diags *diags)
+{
+	int nerr = 0, nfail;
+
+	plan_diags_print(diags, stderr);
+	plan_diags_release(diags);
+	if (!app->opt.json)
+		nerr = check_gateway(app) + check_dns(app);
+	nfail = check_live(app);
+	if (nerr > 0) {
+		log_error(LOGC_MAIN, "'%s': %d error%s in the checks",
+			  app->plan_path, nerr, nerr == 1 ? "" : "s");
+		return EXIT_DATAERR;
+	}
+	if (nfail > 0) {
+		log_error(LOGC_MAIN, "'%s': %d live check%s failed",
+			  app->plan_path, nfail, nfail == 1 ? "" : "s");
+		return EXIT_UNAVAILABLE;
+	}
+	return EXIT_OK;
+}
+
 int cmd_check(struct app *app, int argc, char **argv)
 {
 	struct plan_diags diags;
@@ -109,6 +137,8 @@ int cmd_check(struct app *app, int argc, char **argv)
 	err_clear(&err);
 	plan_diags_init(&diags);
 	rc = plan_load(app->plan_path, &app->plan, &diags, &err);
+	if (rc == 0 && app->opt.live)
+		return check_with_live(app, &diags);
 	if (rc == 0 && !app->opt.json) {
 		int nerr = check_gateway(app) + check_dns(app);
 

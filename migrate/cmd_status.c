@@ -81,7 +81,7 @@ static void derive_phase_status(struct phase_view *v)
 			v->status = "failed";
 			return;
 		}
-		if (!strcmp(s, "started"))
+		if (!strcmp(s, "started") || !strcmp(s, "paused"))
 			v->status = "in progress";
 		else if (!strcmp(s, "done") || !strcmp(s, "skipped"))
 			done++;

@@ -18,8 +18,4 @@ int cmd_log(struct app *app, int argc, char **argv);
 int cmd_gateway(struct app *app, int argc, char **argv);
 int cmd_dns(struct app *app, int argc, char **argv);
 
-/* For commands whose engine has not landed: validate the plan, say so,
- * return 69. */
-int not_yet(struct app *app, const char *what);
-
 #endif

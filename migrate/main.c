@@ -28,7 +28,7 @@
 enum {
 	O_DRYRUN = 1 << 0, O_PHASE = 1 << 1, O_USER = 1 << 2, O_JOBS = 1 << 3,
 	O_WAIT = 1 << 4, O_FORCE = 1 << 5, O_FORMAT = 1 << 6, O_JSON = 1 << 7,
-	O_STATE = 1 << 8,
+	O_STATE = 1 << 8, O_LIVE = 1 << 9,
 };
 
 struct command {
@@ -41,14 +41,22 @@ struct command {
 };
 
 static const struct command commands[] = {
-	{ "check", cmd_check, O_JSON, 0,
+	{ "check", cmd_check, O_JSON | O_LIVE | O_STATE, 0,
 	  "validate the plan and change nothing",
-	  "migrate check PLAN [--json]\n"
+	  "migrate check PLAN [--live] [--json]\n"
 	  "\n"
 	  "Load and validate the plan: every key, type and cross-reference\n"
-	  "(backends, groups, users, phases, DNS records).  Every problem is\n"
-	  "printed as FILE:LINE:COL: message before stopping.  Exit 0 when\n"
-	  "the plan is valid, 65 when it is not.\n" },
+	  "(backends, groups, users, phases, DNS records, the MX layout).\n"
+	  "Every problem is printed as FILE:LINE:COL: message before\n"
+	  "stopping.  Exit 0 when the plan is valid, 65 when it is not.\n"
+	  "\n"
+	  "--live also asks the real servers, changing nothing: the MX\n"
+	  "records on every authoritative server, their TTL, the MX hosts'\n"
+	  "addresses and reverse DNS, SMTP banners, STARTTLS and\n"
+	  "certificates, backup MX recipient checks (RCPT probes, never\n"
+	  "DATA), the gateway's routes, loops, queue and disk, SPF and\n"
+	  "MTA-STS.  One OK / WARN / FAIL / SKIP line per finding.  Exit 69\n"
+	  "when one FAILs.\n" },
 	{ "run", cmd_run, O_DRYRUN | O_PHASE | O_JOBS | O_WAIT | O_FORCE |
 			  O_STATE, 0,
 	  "run the next (or named) phase; resumable",
@@ -153,7 +161,7 @@ static void usage_main(FILE *fp)
 		"  -q, --quiet       errors only\n"
 		"  -D, --debug CATS  debug categories: main,plan,state,imap,"
 		"sync,dns,\n"
-		"                    gateway,run,http or all\n"
+		"                    gateway,run,http,smtp or all\n"
 		"  -h, --help        this help; 'migrate help COMMAND' for one "
 		"command\n"
 		"      --version     print the version\n"
@@ -192,6 +200,9 @@ static void usage_command(const struct command *c, FILE *fp)
 	if (c->opts & O_STATE)
 		fprintf(fp, "      --state PATH  use this state file instead "
 			    "of the plan's\n");
+	if (c->opts & O_LIVE)
+		fprintf(fp, "      --live        also check the live servers "
+			    "(DNS, SMTP, gateway)\n");
 	fprintf(fp, "  -h, --help        this help\n");
 }
 
@@ -228,6 +239,7 @@ static int parse_command_opts(const struct command *c, struct app *app,
 		{ "format", required_argument, NULL, 'f' },
 		{ "json", no_argument, NULL, 'J' },
 		{ "state", required_argument, NULL, 'S' },
+		{ "live", no_argument, NULL, 'L' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "quiet", no_argument, NULL, 'q' },
@@ -239,7 +251,7 @@ static int parse_command_opts(const struct command *c, struct app *app,
 		{ 'u', O_USER, "--user" },	{ 'j', O_JOBS, "--jobs" },
 		{ 'W', O_WAIT, "--wait" },	{ 'F', O_FORCE, "--force" },
 		{ 'f', O_FORMAT, "--format" },	{ 'J', O_JSON, "--json" },
-		{ 'S', O_STATE, "--state" },
+		{ 'S', O_STATE, "--state" },	{ 'L', O_LIVE, "--live" },
 	};
 	unsigned long long n;
 	struct err err;
@@ -270,6 +282,7 @@ static int parse_command_opts(const struct command *c, struct app *app,
 		case 'F': app->opt.force = true; break;
 		case 'J': app->opt.json = true; break;
 		case 'S': app->opt.state_path = optarg; break;
+		case 'L': app->opt.live = true; break;
 		case 'v': app->opt.verbose++; break;
 		case 'q': app->opt.verbose = -1; break;
 		case 'j':

@@ -155,7 +155,9 @@ static int run_steps(struct phase_run *pr, const struct phase_step *steps,
 			err_prefix(&serr, "phase '%s': step %s", pr->ph->name,
 				   steps[i].name);
 			state_step_end(st, pr->ph->name, steps[i].name,
-				       "failed", detail.len ? detail.buf : NULL,
+				       serr.retry == RETRY_LATER ? "paused" :
+								   "failed",
+				       detail.len ? detail.buf : NULL,
 				       serr.msg, err);
 			state_event_add(st, pr->run_id, pr->ph->name, NULL,
 					"step-failed", serr.msg, err);
@@ -314,7 +316,10 @@ static int execute(struct app *app, size_t idx, int64_t run_id, bool rollback)
 				"phase-start", NULL, &err);
 		rc = run_steps(&pr, phase_run_steps, phase_n_run_steps, &err);
 		if (rc < 0) {
-			set_phase_status(&pr, &sp, "failed", err.msg, NULL);
+			/* A wait (TTL expiry, a server down) is a pause: the
+			 * same command later resumes the phase. */
+			set_phase_status(&pr, &sp, err.retry == RETRY_LATER ?
+				"running" : "failed", err.msg, NULL);
 			goto fail;
 		}
 		set_phase_status(&pr, &sp, pr.n_failed ? "done with errors" :
@@ -384,7 +389,42 @@ static int finish_run(struct app *app, int64_t run_id, int exit_code)
 	return exit_code;
 }
 
-int phase_cmd_run(struct app *app, int argc, char **argv)
+/* --dry-run: the state is read when it exists, never created. */
+static int dry_run(struct app *app, bool rollback)
+{
+	struct err err;
+	size_t idx = 0;
+	int rc;
+
+	if ((rc = app_load_plan(app)) != 0)
+		return rc;
+	rc = app_open_state(app, false);
+	if (rc > 1)
+		return rc;
+	err_clear(&err);
+	if (app->opt.phase) {
+		idx = plan_phase_index(app->plan, app->opt.phase);
+		if (idx == PLAN_NONE) {
+			log_error(LOGC_MAIN, "no phase '%s' in '%s'",
+				  app->opt.phase, app->plan_path);
+			return EXIT_USAGE;
+		}
+	} else if (app->state) {
+		idx = phase_next(app, &err);
+		if (err_isset(&err)) {
+			log_err(&err);
+			return err_exit_code(&err);
+		}
+		if (idx == PLAN_NONE) {
+			fprintf(app->out, "every phase of '%s' is done\n",
+				app->plan_path);
+			return EXIT_OK;
+		}
+	}
+	return phase_dry_run(app, idx, rollback);
+}
+
+int cmd_run(struct app *app, int argc, char **argv)
 {
 	struct err err;
 	int64_t run_id;
@@ -392,6 +432,8 @@ int phase_cmd_run(struct app *app, int argc, char **argv)
 	int rc;
 
 	(void)argc, (void)argv;
+	if (app->opt.dry_run)
+		return dry_run(app, false);
 	if ((rc = begin_run(app, "run", &run_id)) != 0)
 		return rc;
 	err_clear(&err);
@@ -417,7 +459,7 @@ int phase_cmd_run(struct app *app, int argc, char **argv)
 	return finish_run(app, run_id, execute(app, idx, run_id, false));
 }
 
-int phase_cmd_rollback(struct app *app, int argc, char **argv)
+int cmd_rollback(struct app *app, int argc, char **argv)
 {
 	int64_t run_id;
 	size_t idx;
@@ -428,6 +470,8 @@ int phase_cmd_rollback(struct app *app, int argc, char **argv)
 		fprintf(stderr, "migrate rollback: --phase NAME is required\n");
 		return EXIT_USAGE;
 	}
+	if (app->opt.dry_run)
+		return dry_run(app, true);
 	if ((rc = begin_run(app, "rollback", &run_id)) != 0)
 		return rc;
 	idx = plan_phase_index(app->plan, app->opt.phase);

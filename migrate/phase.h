@@ -56,9 +56,9 @@ extern const size_t phase_n_rollback_steps;
 int phase_fail_user(struct phase_run *pr, size_t member, const char *why,
 		    struct err *err);
 
-/* The handlers of "migrate run" and "migrate rollback". */
-int phase_cmd_run(struct app *app, int argc, char **argv);
-int phase_cmd_rollback(struct app *app, int argc, char **argv);
+/* Show what running (or rolling back) the phase would do; change
+ * nothing, not even the state file (phase_dry.c).  Returns an exit code. */
+int phase_dry_run(struct app *app, size_t idx, bool rollback);
 
 /* The phase "migrate run" picks without --phase: an interrupted one, else
  * the first not done.  PLAN_NONE when every phase is done. */

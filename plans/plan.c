@@ -104,6 +104,7 @@ struct plan *plan_free(struct plan *p)
 		free(be->credentials_file);
 		strv_free(be->token_command);
 		free(be->route);
+		strv_free(be->spf);
 	}
 	free(p->backends);
 	free(p->gateway.kind);
@@ -112,6 +113,7 @@ struct plan *plan_free(struct plan *p)
 	free(p->gateway.config_dir);
 	strv_free(p->gateway.reload);
 	free(p->gateway.recipient_map);
+	plan_smtp_host_release(&p->gateway.smtp);
 	free(p->dns.endpoint);
 	secret_ref_release(&p->dns.key);
 	free(p->dns.key_name);
@@ -123,6 +125,7 @@ struct plan *plan_free(struct plan *p)
 		plan_rrkey_release(&p->dns.manage[i]);
 	free(p->dns.manage);
 	strv_free(p->dns.servers);
+	plan_mx_release(&p->dns.mx);
 	strv_free(p->folders.exclude);
 	for (size_t i = 0; i < p->folders.n_map; i++) {
 		free(p->folders.map[i].from);

@@ -65,6 +65,56 @@ struct plan_backend {
 	/* split delivery */
 	char *route;			/* e.g. "lmtp:inet:127.0.0.1:24", "smtp:[mx.host]:25" */
 	bool is_default;		/* default: true -- where users live unless said otherwise */
+	char **spf;			/* SPF terms that cover this platform's outgoing
+					 * mail ("include:spf.suite.example"), NULL-terminated;
+					 * NULL: not declared */
+};
+
+/* ---- SMTP hosts and the MX layout (plan_mx.c; "migrate check --live") --- */
+
+enum plan_mx_role { PLAN_MX_ACTIVE = 0, PLAN_MX_BACKUP };
+
+/*
+ * An SMTP host to probe: an MX host (with its preference and role) or the
+ * gateway.  connect[i], when not NULL, is the "address:port" dialled
+ * instead of the host's own addresses at ports[i] (labs, split horizon).
+ */
+struct plan_smtp_host {
+	struct plan_pos pos;
+	char *host;			/* lowercase, no final dot */
+	unsigned preference;		/* MX preference (MX hosts only) */
+	enum plan_mx_role role;		/* default active */
+	unsigned *ports;		/* SMTP ports to probe; default { 25 } */
+	char **connect;			/* n_ports entries, each NULL or "addr:port" */
+	size_t n_ports;
+};
+
+struct plan_mx {
+	struct plan_pos pos;
+	bool present;
+	char *name;			/* owner of the MX RRset: absolute, lowercase;
+					 * default the zone */
+	struct plan_smtp_host *hosts;	/* the layout before any phase */
+	size_t n_hosts;
+	struct plan_smtp_host *final;	/* the layout after the last phase: as
+					 * declared, else what the phases' dns_change
+					 * sets, else the same hosts as 'hosts' */
+	size_t n_final;
+	bool final_declared;
+	unsigned ttl;			/* the MX TTL in normal times; 0: not said */
+	char **resolvers;		/* "host:port" asked recursively for names no
+					 * authoritative server answers; NULL: none */
+	char *ca_file;			/* CA for SMTP certificates and MTA-STS
+					 * policies; NULL: the system store */
+	unsigned warn_days;		/* certificate expiry warning; default 21 */
+	unsigned timeout;		/* seconds per network probe; default 10 */
+	char *helo;			/* our EHLO name; default "migrate-check.invalid" */
+	char *probe_from;		/* MAIL FROM of RCPT probes; "" (default): <> */
+	char *probe_unknown;		/* local part that must not exist; default
+					 * "migrate-probe-no-such-user" */
+	char *probe_foreign;		/* an address outside the plan's domains;
+					 * default "relay-probe@migrate-probe.example" */
+	unsigned mta_sts_port;		/* port of the MTA-STS policy host; default 443 */
 };
 
 enum plan_map_type {
@@ -82,6 +132,10 @@ struct plan_gateway {
 	char **reload;			/* argv, NULL: no reload */
 	char *recipient_map;		/* relay_recipient_maps file, NULL: none */
 	bool default_route;		/* write "domain route-of-default-backend" lines */
+	/* live checks (plan_mx.c) */
+	struct plan_smtp_host smtp;	/* hostname and ports; smtp.host NULL: none */
+	unsigned queue_max;		/* messages in the queue; default 1000 */
+	unsigned min_free_mb;		/* free space where the queue lives; default 1024 */
 };
 
 enum plan_dns_provider { PLAN_DNS_POWERDNS = 0, PLAN_DNS_RFC2136 };
@@ -107,6 +161,7 @@ struct plan_dns {
 	size_t n_manage;
 	unsigned low_ttl;		/* default 300 */
 	char **servers;			/* authoritative servers to verify, "host:port"; NULL: the NS set */
+	struct plan_mx mx;		/* the MX layout; mx.present false: none */
 };
 
 struct plan_folder_map {
@@ -226,5 +281,10 @@ const char *plan_tls_name(enum plan_tls t);
 const char *plan_map_type_name(enum plan_map_type t);
 const char *plan_login_method_name(enum plan_login_method m);
 const char *plan_dns_provider_name(enum plan_dns_provider p);
+const char *plan_mx_role_name(enum plan_mx_role r);
+/* An MX record in presentation form ("10 mx1.example.net.") into its
+ * preference and host (new string: lowercase, no final dot; "" for the
+ * null MX "0 ."); 0 ok, -1 not an MX record with an absolute name. */
+int plan_mx_parse_record(const char *rdata, unsigned *pref, char **host);
 
 #endif

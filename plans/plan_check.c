@@ -488,6 +488,7 @@ void plan_check(struct plan_build *b)
 	plan_check_groups(&c);
 	plan_check_phases(&c);
 	plan_check_members(&c);
+	plan_check_mx(b);
 	for (size_t i = 0; i < p->n_phases; i++)
 		free(c.ph[i].m);
 	free(c.ph);

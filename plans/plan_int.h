@@ -64,6 +64,9 @@ struct plan_build {
 	bool backends_ok;		/* 'backends' was a usable mapping */
 	bool users_ok;			/* 'users' was a usable list */
 	bool users_capped;		/* PLAN_MAX_USERS reached, said once */
+	struct plan_pos mx_hosts_pos;	/* dns mx 'hosts' */
+	struct plan_pos mx_final_pos;	/* dns mx 'final' */
+	bool mx_final_ok;		/* 'final' was a usable list */
 };
 
 /* plan_diag.c */
@@ -176,5 +179,15 @@ void plan_csv_users(struct plan_build *b, const char *path,
 
 /* plan_check.c: cross-references, groups, members, simulation. */
 void plan_check(struct plan_build *b);
+
+/* plan_mx.c: dns 'mx' (called by plan_read_dns with the dns mapping), the
+ * gateway's SMTP keys (by plan_read_gateway), and the layout after the
+ * last phase (by plan_check, once the phases are known). */
+extern const char *const plan_mx_role_names[];
+void plan_read_mx(struct plan_build *b, const struct ptree *dns);
+void plan_read_gateway_smtp(struct plan_build *b, const struct ptree *gw);
+void plan_check_mx(struct plan_build *b);
+void plan_smtp_host_release(struct plan_smtp_host *h);
+void plan_mx_release(struct plan_mx *mx);
 
 #endif

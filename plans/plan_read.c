@@ -323,7 +323,7 @@ static void plan_read_backend(struct plan_build *b, const struct ptree *k,
 			      const struct ptree *v, size_t idx)
 {
 	static const char *const keys[] = {
-		"imap", "login", "route", "default", NULL,
+		"imap", "login", "route", "default", "spf", NULL,
 	};
 	struct plan_backend *be = &b->p->backends[idx];
 	char *shown = plan_show(k->str), *ctx;
@@ -355,6 +355,17 @@ static void plan_read_backend(struct plan_build *b, const struct ptree *k,
 			    r);
 		free(r);
 	}
+	be->spf = plan_get_strv(b, v, "spf", ctx, true, NULL);
+	for (size_t i = 0; be->spf && be->spf[i]; i++)
+		if (strpbrk(be->spf[i], " \t") ||
+		    str_has_prefix(be->spf[i], "v=")) {
+			char *t = plan_show(be->spf[i]);
+
+			plan_err_at(b, ptree_get(v, "spf"), ctx,
+				    "'spf' items must be single SPF terms such as include:spf.example.net or ip4:192.0.2.0/24, not '%s'",
+				    t);
+			free(t);
+		}
 	if (plan_get_bool(b, v, "default", ctx, &be->is_default) > 0 &&
 	    be->is_default) {
 		if (b->default_backend != PLAN_NONE) {
@@ -398,7 +409,8 @@ static void plan_read_gateway(struct plan_build *b, const struct ptree *root)
 {
 	static const char *const keys[] = {
 		"kind", "map", "map_type", "postmap", "config_dir", "reload",
-		"recipient_map", "default_route", NULL,
+		"recipient_map", "default_route", "hostname", "smtp",
+		"connect", "queue_max", "min_free_mb", NULL,
 	};
 	static const char *const kinds[] = { "postfix", NULL };
 	struct plan_gateway *g = &b->p->gateway;
@@ -429,6 +441,7 @@ static void plan_read_gateway(struct plan_build *b, const struct ptree *root)
 	    g->default_route)
 		b->default_route_pos = plan_pos_of(b, ptree_get(m,
 							      "default_route"));
+	plan_read_gateway_smtp(b, m);
 }
 
 static void plan_read_manage(struct plan_build *b, const struct ptree *m,
@@ -502,7 +515,8 @@ static void plan_read_dns(struct plan_build *b, const struct ptree *root)
 {
 	static const char *const keys[] = {
 		"provider", "endpoint", "key", "key_name", "algorithm",
-		"server_id", "ca", "zone", "manage", "low_ttl", "servers", NULL,
+		"server_id", "ca", "zone", "manage", "low_ttl", "servers", "mx",
+		NULL,
 	};
 	static const char *const algos[] = {
 		"hmac-sha256", "hmac-sha512", NULL,
@@ -583,6 +597,7 @@ static void plan_read_dns(struct plan_build *b, const struct ptree *root)
 		}
 	}
 	free(posv);
+	plan_read_mx(b, m);
 }
 
 static void plan_read_folders(struct plan_build *b, const struct ptree *root)

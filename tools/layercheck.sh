@@ -11,8 +11,8 @@ trap 'rm -f "$tmp"' EXIT
 allowed() {
 	case $1 in
 	util) echo "util" ;;
-	plans | imapsync | dnsctl | gateway) echo "util $1" ;;
-	migrate) echo "util plans imapsync dnsctl gateway migrate" ;;
+	plans | imapsync | dnsctl | gateway | probe) echo "util $1" ;;
+	migrate) echo "util plans imapsync dnsctl gateway probe migrate" ;;
 	esac
 }
 # third-party header prefix: the files allowed to include it
@@ -23,19 +23,19 @@ owner() {
 	ldns/* | curl/*) echo "dnsctl/" ;;
 	jansson.h) echo "dnsctl/ util/json.c" ;;
 	sqlite3.h) echo "migrate/state.c" ;;
-	openssl/*) echo "imapsync/ util/hash.c dnsctl/" ;;
+	openssl/*) echo "imapsync/ util/hash.c dnsctl/ probe/" ;;
 	*) echo "" ;;
 	esac
 }
 
-for m in util plans imapsync dnsctl gateway migrate; do
+for m in util plans imapsync dnsctl gateway probe migrate; do
 	for f in $m/*.c $m/*.h; do
 		[ -f "$f" ] || continue
 		grep -n '^[[:space:]]*#[[:space:]]*include' "$f" | while IFS= read -r line; do
 			n=${line%%:*}
 			inc=$(printf '%s' "$line" | sed -n 's/.*#[[:space:]]*include[[:space:]]*[<"]\([^>"]*\)[>"].*/\1/p')
 			case $inc in
-			util/* | plans/* | imapsync/* | dnsctl/* | gateway/* | migrate/*)
+			util/* | plans/* | imapsync/* | dnsctl/* | gateway/* | probe/* | migrate/*)
 				dir=${inc%%/*}
 				case " $(allowed "$m") " in
 				*" $dir "*) ;;

@@ -28,7 +28,7 @@ static const char *const cat_names[LOGC_COUNT] = {
 	[LOGC_STATE] = "state",	    [LOGC_IMAP] = "imap",
 	[LOGC_SYNC] = "sync",	    [LOGC_DNS] = "dns",
 	[LOGC_GATEWAY] = "gateway", [LOGC_RUN] = "run",
-	[LOGC_HTTP] = "http",
+	[LOGC_HTTP] = "http",	    [LOGC_SMTP] = "smtp",
 };
 
 struct secret_bucket {

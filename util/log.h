@@ -31,6 +31,7 @@ enum log_cat {
 	LOGC_GATEWAY,	/* "gateway" */
 	LOGC_RUN,	/* "run": child programs */
 	LOGC_HTTP,	/* "http" */
+	LOGC_SMTP,	/* "smtp": probes of "migrate check --live" */
 	LOGC_COUNT
 };
 

@@ -99,7 +99,8 @@ static void test_debug_categories(void **state)
 	assert_int_equal(e.cat, ERR_USAGE);
 	assert_string_equal(e.msg,
 			    "unknown debug category 'bogus' (known: main, plan, "
-			    "state, imap, sync, dns, gateway, run, http, all)");
+			    "state, imap, sync, dns, gateway, run, http, smtp, "
+			    "all)");
 	assert_false(log_debug_on(LOGC_PLAN));
 
 	err_clear(&e);

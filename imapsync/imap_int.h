@@ -1,0 +1,469 @@
+/*
+ * imap_int.h -- private interfaces of the sync engine (imapsync/ only).
+ *
+ * Layers, bottom up:
+ *	imap_utf7	modified UTF-7 names
+ *	imap_net	TCP with deadlines, OpenSSL TLS as a libetpan low driver
+ *	imap_conn	one logged-in session: capabilities, namespace,
+ *			selection, errors, raw commands (our own writer)
+ *	imap_spool	a message body on its way: memory, then a temp file
+ *	imap_ident	header fields, content identity, flag lists, matching
+ *	imap_fetch	UID SEARCH, metadata, identities, streamed bodies
+ *	imap_append	APPEND written by hand (LITERAL+ when offered); the
+ *			place where MULTIAPPEND will go
+ *	imap_fmap	folder name mapping (pure: unit-tested)
+ *	imap_folders	LIST/LSUB, CREATE, SUBSCRIBE
+ *	imap_copy	one folder: new messages, identity matching, commits
+ *	imap_flags	flag changes and expunges of mapped messages
+ *	imap_verify	both sides compared
+ *	imapsync	one user: sessions, folders, retries
+ *
+ * Ownership follows the public header: everything a function returns in
+ * a struct belongs to that struct and its _release/_free function.
+ */
+#ifndef IMAP_INT_H
+#define IMAP_INT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include <libetpan/libetpan.h>
+
+#include "imapsync/imapsync.h"
+#include "util/sbuf.h"
+
+struct err;
+
+/* ---- imap_utf7.c ------------------------------------------------------ */
+
+/* Append the UTF-8 form of a modified UTF-7 name; -1 (out unchanged)
+ * when `in` is not valid modified UTF-7. */
+int imap_utf7_decode(const char *in, struct sbuf *out);
+/* Append the modified UTF-7 form of a UTF-8 name; -1 on bad UTF-8. */
+int imap_utf7_encode(const char *in, struct sbuf *out);
+
+/* ---- imap_net.c ------------------------------------------------------- */
+
+void imap_net_global_init(void);
+/* Connect to the endpoint (deadline: ep->timeout), and for implicit TLS
+ * do the verified handshake.  *out is a libetpan low stream owned by the
+ * caller (mailstream_new takes it over). */
+int imap_net_open(const struct imapsync_endpoint *ep, const char *where,
+		  mailstream_low **out, struct err *err);
+/* After a successful STARTTLS command: wrap the plain stream's socket in
+ * a verified TLS session.  On success *out replaces `plain` (which is
+ * freed, its socket kept). */
+int imap_net_starttls(const struct imapsync_endpoint *ep, const char *where,
+		      mailstream_low *plain, mailstream_low **out,
+		      struct err *err);
+
+/* Why the last read or write on a stream of ours failed ("no answer
+ * within 60 s", "Connection reset by peer"), or NULL. */
+const char *imap_net_why(mailstream_low *low, unsigned timeout, char *buf,
+			 size_t size);
+
+/* ---- imap_conn.c, imap_cmd.c ------------------------------------------------------ */
+
+struct imap_caps {
+	bool condstore, qresync, uidplus, literalplus, literalminus;
+	bool multiappend, special_use, namespace_, sasl_ir, auth_plain;
+	bool xoauth2, list_status, starttls, logindisabled, idle, move;
+	uint64_t appendlimit;		/* 0: none advertised */
+};
+
+struct imap_conn {
+	mailimap *s;
+	const struct imapsync_endpoint *ep;
+	const struct imapsync_cred *cred;
+	const char *role;		/* "source" or "destination" */
+	char *where;			/* "source 'legacy' (127.0.0.1:993)" */
+	struct imap_caps caps;
+	char delim;			/* hierarchy delimiter, 0: flat */
+	char *prefix;			/* personal namespace prefix, "" if none */
+	/* the selected mailbox */
+	char *sel;			/* raw name, NULL: none */
+	bool sel_rw;
+	uint32_t uidvalidity, uidnext, exists;
+	uint64_t modseq;		/* HIGHESTMODSEQ, 0: none */
+	bool perm_any;			/* PERMANENTFLAGS has \* */
+	char **perm;			/* PERMANENTFLAGS, canonical, NULL-terminated */
+	unsigned ncommands;		/* commands sent (round trips, roughly) */
+	bool quiet_trace, quiet_said;	/* no message content in traces */
+};
+
+/* The outcome of a command we wrote ourselves. */
+struct imap_cmd_reply {
+	int cond;			/* MAILIMAP_RESP_COND_STATE_OK/NO/BAD, or -1: BYE */
+	char code[64];			/* response code atom ("TOOBIG"), "" if none */
+	char text[512];			/* server text, sanitized */
+	uint32_t appenduid_validity;
+	uint32_t *appenduids;		/* APPENDUID set, expanded; malloc'd */
+	size_t n_appenduids;
+};
+void imap_cmd_reply_release(struct imap_cmd_reply *r);
+
+void imap_conn_init(struct imap_conn *c);
+/* Connect, TLS, log in, read capabilities and namespace. */
+int imap_conn_open(struct imap_conn *c, const struct imapsync_endpoint *ep,
+		   const struct imapsync_cred *cred, const char *role,
+		   struct err *err);
+/* LOGOUT (if alive) and free everything; c can be opened again. */
+void imap_conn_close(struct imap_conn *c);
+bool imap_conn_alive(const struct imap_conn *c);
+/* Close the connection after a protocol failure (the session object
+ * stays; imap_conn_alive() is false from now on). */
+void imap_conn_drop(struct imap_conn *c);
+
+/* Keep message content out of -D imap traces (bodies moving). */
+void imap_conn_quiet(struct imap_conn *c, bool quiet);
+
+/* Turn a libetpan return code into an error naming the server and what
+ * was done ("SELECT 'Sent'"), with the server's text and code; decides
+ * the category and retry class.  Always returns -1. */
+int imap_conn_fail(struct imap_conn *c, int rc, struct err *err,
+		   const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+/* Same for a reply of our own command. */
+int imap_conn_fail_reply(struct imap_conn *c, const struct imap_cmd_reply *r,
+			 struct err *err, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+/* SELECT (rw) or EXAMINE with CONDSTORE when offered; fills the
+ * selection fields.  Re-selecting the same mailbox is done again (fresh
+ * UIDNEXT). */
+int imap_conn_select(struct imap_conn *c, const char *raw, bool rw,
+		     struct err *err);
+void imap_conn_unselect(struct imap_conn *c);
+
+struct imap_status {
+	uint32_t uidvalidity, uidnext, messages;
+	uint64_t modseq;
+	bool exists;			/* false: the mailbox does not exist */
+};
+int imap_conn_status(struct imap_conn *c, const char *raw,
+		     struct imap_status *st, struct err *err);
+
+/* Raw command writing.  imap_cmd_begin sends a fresh tag; add text with
+ * imap_cmd_write / imap_cmd_astring; imap_cmd_end sends CRLF, flushes
+ * and reads the reply (untagged data is handled by libetpan). */
+int imap_cmd_begin(struct imap_conn *c, struct err *err);
+int imap_cmd_write(struct imap_conn *c, const void *p, size_t n,
+		    struct err *err);
+int imap_cmd_puts(struct imap_conn *c, const char *s, struct err *err);
+int imap_cmd_astring(struct imap_conn *c, const char *s, struct err *err);
+int imap_cmd_end(struct imap_conn *c, struct imap_cmd_reply *r,
+		  struct err *err);
+/* Read the reply of a command already sent (pipelining). */
+int imap_cmd_read_reply(struct imap_conn *c, struct imap_cmd_reply *r,
+			 struct err *err);
+/* Flush and wait for a "+" continuation; a tagged answer instead fills r
+ * and returns 1. */
+int imap_cmd_wait_continue(struct imap_conn *c, struct imap_cmd_reply *r,
+			    struct err *err);
+
+/* Is flag f storable in the selected mailbox (PERMANENTFLAGS)? */
+bool imap_conn_flag_ok(const struct imap_conn *c, const char *f);
+
+/* ---- imap_spool.c ----------------------------------------------------- */
+
+/* A message body: up to max_mem bytes in memory, the rest in an unlinked
+ * temp file; SHA-256 of all bytes computed on the way in. */
+struct imap_spool {
+	char *mem;
+	size_t len, alloc, max_mem;
+	int fd;				/* -1: memory only */
+	uint64_t size;			/* total bytes */
+	void *sha;			/* EVP_MD_CTX */
+	unsigned char digest[32];
+	bool finished;
+	bool failed;			/* a write to the temp file failed */
+};
+
+void imap_spool_init(struct imap_spool *sp, size_t max_mem);
+void imap_spool_release(struct imap_spool *sp);
+int imap_spool_add(struct imap_spool *sp, const void *p, size_t n);
+void imap_spool_finish(struct imap_spool *sp);
+/* Read up to n bytes at offset into buf; returns bytes read or -1. */
+long imap_spool_read(const struct imap_spool *sp, uint64_t off, void *buf,
+		     size_t n);
+/* The first bytes of the message (the header), borrowed until the spool
+ * changes; *len <= max. */
+const char *imap_spool_head(struct imap_spool *sp, size_t max, size_t *len);
+
+/* ---- imap_ident.c ----------------------------------------------------- */
+
+struct imap_date {
+	int day, month, year, hour, min, sec, zone;	/* zone: +0100 = 100 */
+};
+/* Seconds since the epoch (UTC) of an INTERNALDATE. */
+int64_t imap_date_epoch(const struct imap_date *d);
+/* "05-Dec-2026 18:00:00 +0100"; buf of at least 32 bytes. */
+char *imap_date_format(const struct imap_date *d, char *buf, size_t size);
+
+/* The value of the first header field `name` in a header block (stops at
+ * the empty line): unfolded, whitespace runs collapsed, trimmed.  0 found
+ * (out filled), -1 absent or empty. */
+int imap_ident_header(const char *hdr, size_t len, const char *name,
+		      struct sbuf *out);
+/* Identity from Message-ID and Date (has_mid: true) or nothing. */
+bool imap_ident_from_header(const char *hdr, size_t len, uint64_t size,
+			    unsigned char ident[IMAPSYNC_IDENT_LEN]);
+/* Identity from the SHA-256 of the whole message. */
+void imap_ident_from_digest(const unsigned char digest[32], uint64_t size,
+			    unsigned char ident[IMAPSYNC_IDENT_LEN]);
+/* Hex of the first bytes of an identity, for messages. */
+char *imap_ident_hex(const unsigned char ident[IMAPSYNC_IDENT_LEN],
+		     char *buf, size_t size);
+
+/* Flag lists are kept canonical: space-separated, system flags spelled
+ * \Seen \Answered \Flagged \Deleted \Draft, keywords as given, sorted
+ * case-insensitively, no duplicates, no \Recent.  Returns a new string. */
+char *imap_flags_canon(const char *const *flags, size_t n);
+/* Split a canonical list into a NULL-terminated vector (free with
+ * strv_free). */
+char **imap_flags_split(const char *canon);
+bool imap_flags_has(const char *canon, const char *flag);
+bool imap_flags_is_system(const char *flag);
+/* Three-way merge for IMAPSYNC_FLAGS_KEEP_DST: each flag the source
+ * changed since base and the destination did not is taken from the
+ * source; the rest stays as on the destination.  New string. */
+char *imap_flags_merge(const char *base, const char *src, const char *dst);
+
+/* Multiset matching of identities.  For each source item, *dst_of is set
+ * to the index of a distinct destination item with an equal identity, or
+ * SIZE_MAX.  Ties are broken by order (lowest UIDs first), so equal
+ * inputs always give equal pairings. */
+struct imap_ident_item {
+	const unsigned char *ident;	/* IMAPSYNC_IDENT_LEN bytes, NULL: none */
+};
+void imap_ident_match(const struct imap_ident_item *src, size_t ns,
+		      const struct imap_ident_item *dst, size_t nd,
+		      size_t *dst_of);
+
+/* ---- imap_fetch.c ----------------------------------------------------- */
+
+struct imap_uids {
+	uint32_t *v;
+	size_t n, alloc;
+};
+void imap_uids_release(struct imap_uids *u);
+void imap_uids_push(struct imap_uids *u, uint32_t uid);
+/* Sorted, unique?  (search results are sorted by the helpers) */
+bool imap_uids_has(const struct imap_uids *u, uint32_t uid);
+void imap_uids_sort(struct imap_uids *u);
+
+/* Message data as fetched. */
+struct imap_msg {
+	uint32_t uid;
+	uint64_t size;
+	char *flags;			/* canonical, NULL if not fetched */
+	struct imap_date date;
+	bool has_date;
+	bool has_ident;			/* ident valid */
+	bool has_mid;			/* ident from Message-ID + Date */
+	unsigned char ident[IMAPSYNC_IDENT_LEN];
+};
+struct imap_msgs {
+	struct imap_msg *v;
+	size_t n, alloc;
+};
+void imap_msgs_release(struct imap_msgs *m);
+
+enum {
+	IMAP_FETCH_SIZE = 1 << 0,
+	IMAP_FETCH_FLAGS = 1 << 1,
+	IMAP_FETCH_DATE = 1 << 2,
+	IMAP_FETCH_IDENT = 1 << 3,	/* Message-ID and Date headers */
+};
+
+/* UIDs of the selected mailbox from `first` on, sorted. */
+int imap_fetch_uids(struct imap_conn *c, uint32_t first,
+		    struct imap_uids *out, struct err *err);
+/* Data for the given UIDs (sorted) of the selected mailbox; appended to
+ * out in UID order.  Messages that vanished are missing from out. */
+int imap_fetch_meta(struct imap_conn *c, const uint32_t *uids, size_t n,
+		    unsigned what, struct imap_msgs *out, struct err *err);
+/* Flags of the messages changed since modseq (CHANGEDSINCE), or of all
+ * messages up to `last` when modseq is 0. */
+int imap_fetch_flags(struct imap_conn *c, uint32_t last, uint64_t modseq,
+		     struct imap_msgs *out, struct err *err);
+/* Complete the identity of messages that have none (no Message-ID) by
+ * hashing their bodies, streamed. */
+int imap_fetch_hash(struct imap_conn *c, struct imap_msg **msgs, size_t n,
+		    struct err *err);
+
+/* A fetched message body. */
+struct imap_body {
+	struct imap_msg m;		/* uid, size, flags, date, ident */
+	struct imap_spool spool;
+};
+void imap_body_release(struct imap_body *b);
+/* Bodies of the given UIDs, streamed into spools (memory up to
+ * max_mem each).  out must hold n entries; *got is how many came (in UID
+ * order; vanished ones are missing). */
+int imap_fetch_bodies(struct imap_conn *c, const uint32_t *uids, size_t n,
+		      size_t max_mem, struct imap_body *out, size_t *got,
+		      struct err *err);
+/* A libetpan UID set for a sorted array (ranges compressed). */
+struct mailimap_set *imap_fetch_set(const uint32_t *uids, size_t n);
+
+/* ---- imap_append.c ---------------------------------------------------- */
+
+struct imap_append_msg {
+	const struct imap_spool *data;
+	const char *flags;		/* canonical, already filtered */
+	const struct imap_date *date;	/* NULL: server's time */
+	/* out */
+	uint32_t uid;			/* APPENDUID, 0: unknown */
+	bool refused;			/* the server said NO to this one */
+	bool too_big;			/* ... because of its size */
+	char *why;			/* refusal text, malloc'd */
+};
+
+/* APPEND each message to the mailbox (raw name).  Returns -1 only when
+ * the session failed (err set; some messages may be done: look at uid /
+ * refused); refusals of single messages are reported in the entries. */
+int imap_append_batch(struct imap_conn *c, const char *mbox,
+		      struct imap_append_msg *msgs, size_t n,
+		      struct err *err);
+
+/* ---- imap_fmap.c / imap_folders.c ------------------------------------- */
+
+enum imap_use {
+	IMAP_USE_NONE = 0, IMAP_USE_SENT, IMAP_USE_DRAFTS, IMAP_USE_TRASH,
+	IMAP_USE_JUNK, IMAP_USE_ARCHIVE, IMAP_USE_ALL, IMAP_USE_FLAGGED,
+	IMAP_USE_COUNT
+};
+const char *imap_use_name(enum imap_use u);
+
+enum {
+	IMAP_F_NOSELECT = 1 << 0,	/* \Noselect or \NonExistent */
+	IMAP_F_SUBSCRIBED = 1 << 1,
+};
+
+struct imap_folder {
+	char *raw;			/* as the server names it */
+	char *name;			/* UTF-8 (raw if it was not valid mUTF-7) */
+	char delim;
+	unsigned attrs;
+	enum imap_use use;
+};
+
+struct imap_folder_list {
+	struct imap_folder *v;
+	size_t n, alloc;
+	char delim;			/* the namespace's delimiter */
+	char *prefix;			/* personal namespace prefix */
+};
+void imap_folder_list_init(struct imap_folder_list *l);
+void imap_folder_list_release(struct imap_folder_list *l);
+/* Add a folder (copies the strings); for tests and the LIST reader. */
+struct imap_folder *imap_folder_list_add(struct imap_folder_list *l,
+					 const char *raw, char delim,
+					 unsigned attrs, enum imap_use use);
+const struct imap_folder *imap_folder_list_find(
+	const struct imap_folder_list *l, const char *raw);
+
+/* One source folder and where it goes. */
+struct imap_fplan {
+	char *src_raw, *src_name;
+	char *dst_raw, *dst_name;	/* NULL when excluded */
+	enum imap_use use;
+	bool excluded;
+	bool selectable;		/* the source folder holds messages */
+	bool subscribed;
+	bool dst_exists;
+	char *why;			/* excluded / renamed: why, or NULL */
+};
+
+struct imap_fplans {
+	struct imap_fplan *v;
+	size_t n;
+};
+void imap_fplans_release(struct imap_fplans *p);
+
+/* Map every source folder to a destination name (pure; no I/O).  Order:
+ * INBOX first, then the source's LIST order. */
+int imap_fmap_plan(const struct imapsync_folder_opts *o,
+		   const struct imap_folder_list *src,
+		   const struct imap_folder_list *dst,
+		   struct imap_fplans *out, struct err *err);
+
+/* LIST and LSUB of the personal namespace, special-use attributes. */
+int imap_folders_list(struct imap_conn *c, struct imap_folder_list *out,
+		      struct err *err);
+/* CREATE a destination folder (and its missing parents when the server
+ * wants them first). */
+int imap_folders_create(struct imap_conn *c,
+			const struct imap_folder_list *have, const char *raw,
+			struct err *err);
+int imap_folders_subscribe(struct imap_conn *c, const char *raw,
+			   struct err *err);
+
+/* ---- imap_copy.c / imap_flags.c / imap_verify.c ------------------------ */
+
+/* One user's sync in progress. */
+struct imap_sync {
+	const struct imapsync_job *job;
+	struct imap_conn src, dst;
+	struct imapsync_result *res;
+	struct imapsync_progress prog;
+};
+
+/* A folder's pairs, loaded from the store (sorted by source UID). */
+struct imap_pairs {
+	struct imapsync_pair *v;	/* flags/note strings owned here */
+	size_t n, alloc;
+	uint32_t *dst_sorted;		/* destination UIDs, sorted */
+	size_t n_dst;
+};
+void imap_pairs_release(struct imap_pairs *p);
+struct imapsync_pair *imap_pairs_find(const struct imap_pairs *p,
+				      uint32_t src_uid);
+bool imap_pairs_has_dst(const struct imap_pairs *p, uint32_t dst_uid);
+int imap_pairs_load(struct imap_sync *sy, const struct imap_fplan *fp,
+		    uint32_t src_uidv, uint32_t dst_uidv,
+		    struct imap_pairs *out, struct err *err);
+
+/* One folder pair being synced. */
+struct imap_fctx {
+	struct imap_sync *sy;
+	const struct imap_fplan *fp;
+	struct imapsync_folder_state st;
+	struct imapsync_folder_result *fr;
+	struct imap_pairs pairs;	/* as loaded at the start */
+	void *kw_reported;		/* struct strmap: keywords reported */
+	uint64_t bytes;			/* sizes of the mapped messages */
+};
+
+/* Record pairs and fx->st in the store (one transaction); nothing in a
+ * dry run. */
+int imap_copy_commit(struct imap_fctx *fx, const struct imapsync_pair *v,
+		     size_t n, struct err *err);
+int imap_copy_folder(struct imap_sync *sy, const struct imap_fplan *fp,
+		     struct imapsync_folder_result *fr, struct err *err);
+
+/* Flags as the destination's selected folder can keep them (others are
+ * dropped and reported once per folder).  New string. */
+char *imap_flags_filter(struct imap_fctx *fx, const char *canon);
+/* UID STORE FLAGS.SILENT (flags) on the destination's selected folder. */
+int imap_flags_store(struct imap_fctx *fx, const uint32_t *uids, size_t n,
+		     const char *flags, struct err *err);
+/* Flag changes of the mapped messages (fx->pairs), per the job's policy;
+ * updated bases are committed. */
+int imap_flags_sync(struct imap_fctx *fx, uint64_t src_modseq,
+		    struct err *err);
+/* Source expunges propagated to the destination (job->expunge). */
+int imap_flags_expunge(struct imap_fctx *fx, struct err *err);
+
+void imap_sync_problem(struct imap_sync *sy, enum imapsync_problem_kind kind,
+		       const char *folder, uint32_t uid, uint64_t size,
+		       const char *fmt, ...)
+	__attribute__((format(printf, 6, 7)));
+void imap_sync_progress(struct imap_sync *sy);
+
+int imap_verify_folder(struct imap_sync *sy, const struct imap_fplan *fp,
+		       struct imapsync_verify_result *v, struct err *err);
+
+#endif

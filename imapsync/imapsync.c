@@ -1,0 +1,533 @@
+/*
+ * imapsync.c -- one user: open both sessions, map the folders, sync or
+ * verify each, retry after transient failures, copy subscriptions.
+ *
+ * Retries: a folder that fails with a transient error (connection lost,
+ * NO [UNAVAILABLE], [INUSE], [SERVERBUG], BYE) is retried after a wait
+ * (job->backoff_ms, doubled each time, or the server's "backoff" hint),
+ * reconnecting whichever session died; each retry resumes from the last
+ * commit.  After job->retries failed attempts the user fails with
+ * RETRY_LATER ("run again").  Authentication and TLS failures are never
+ * retried.
+ */
+#include <ctype.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "imapsync/imap_int.h"
+#include "util/err.h"
+#include "util/log.h"
+#include "util/str.h"
+#include "util/timeutil.h"
+#include "util/xalloc.h"
+
+static pthread_once_t global_once = PTHREAD_ONCE_INIT;
+
+static void global_init_once(void)
+{
+	imap_net_global_init();
+}
+
+void imapsync_global_init(void)
+{
+	pthread_once(&global_once, global_init_once);
+}
+
+const char *imapsync_tls_name(enum imapsync_tls t)
+{
+	switch (t) {
+	case IMAPSYNC_TLS_IMPLICIT: return "implicit";
+	case IMAPSYNC_TLS_STARTTLS: return "starttls";
+	case IMAPSYNC_TLS_NONE: return "none";
+	}
+	return "?";
+}
+
+const char *imapsync_diff_kind_name(enum imapsync_diff_kind k)
+{
+	switch (k) {
+	case IMAPSYNC_DIFF_MISSING: return "missing";
+	case IMAPSYNC_DIFF_EXTRA: return "extra";
+	case IMAPSYNC_DIFF_FLAGS: return "flags";
+	case IMAPSYNC_DIFF_DATE: return "date";
+	case IMAPSYNC_DIFF_FOLDER: return "folder";
+	}
+	return "?";
+}
+
+void imapsync_result_init(struct imapsync_result *r)
+{
+	memset(r, 0, sizeof *r);
+}
+
+void imapsync_result_release(struct imapsync_result *r)
+{
+	size_t i;
+
+	for (i = 0; i < r->n_folders; i++) {
+		free(r->folders[i].src_name);
+		free(r->folders[i].dst_name);
+		free(r->folders[i].error);
+	}
+	free(r->folders);
+	imapsync_result_init(r);
+}
+
+void imapsync_verify_result_init(struct imapsync_verify_result *v)
+{
+	memset(v, 0, sizeof *v);
+}
+
+void imapsync_verify_result_release(struct imapsync_verify_result *v)
+{
+	size_t i;
+
+	for (i = 0; i < v->n_diffs; i++) {
+		free(v->diffs[i].src_folder);
+		free(v->diffs[i].dst_folder);
+		free(v->diffs[i].detail);
+	}
+	free(v->diffs);
+	imapsync_verify_result_init(v);
+}
+
+void imap_sync_problem(struct imap_sync *sy, enum imapsync_problem_kind kind,
+		       const char *folder, uint32_t uid, uint64_t size,
+		       const char *fmt, ...)
+{
+	struct imapsync_problem p;
+	char buf[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof buf, fmt, ap);
+	va_end(ap);
+	if (!sy->job->problem) {
+		log_warn(LOGC_SYNC, "%s: folder '%s'%s: %s", sy->job->user,
+			 folder, uid ? "" : "", buf);
+		return;
+	}
+	p.kind = kind;
+	p.folder = folder;
+	p.uid = uid;
+	p.size = size;
+	p.detail = buf;
+	sy->job->problem(sy->job->cb_ctx, &p);
+}
+
+void imap_sync_progress(struct imap_sync *sy)
+{
+	if (sy->job->progress)
+		sy->job->progress(sy->job->cb_ctx, &sy->prog);
+}
+
+/* ---- sessions ------------------------------------------------------------ */
+
+/* Test hooks: pretend a server lacks an extension (integration tests of
+ * the paths that real servers without UIDPLUS or CONDSTORE take). */
+static void test_hooks(struct imap_conn *c)
+{
+	const char *h = getenv("MIGRATE_TEST_IMAP_WITHOUT");
+
+	if (!h || !*h)
+		return;
+	if (strstr(h, "UIDPLUS"))
+		c->caps.uidplus = false;
+	if (strstr(h, "CONDSTORE"))
+		c->caps.condstore = c->caps.qresync = false;
+	if (strstr(h, "LITERAL+"))
+		c->caps.literalplus = false;
+}
+
+static int open_side(struct imap_conn *c, const struct imapsync_endpoint *ep,
+		     const struct imapsync_cred *cr, const char *role,
+		     struct err *err)
+{
+	if (imap_conn_open(c, ep, cr, role, err) < 0) {
+		imap_conn_close(c);
+		return -1;
+	}
+	test_hooks(c);
+	return 0;
+}
+
+/* Seconds the server asked us to wait, from "backoff" text, or 0. */
+static unsigned server_backoff(const char *msg)
+{
+	char *low = xstrdup(msg);
+	const char *p;
+	unsigned secs = 0;
+
+	str_lower(low);
+	p = strstr(low, "backoff");
+
+	while (p && *p && !isdigit((unsigned char)*p))
+		p++;
+	if (p && *p) {
+		unsigned long v = strtoul(p, NULL, 10);
+
+		secs = v > 300 ? 300 : (unsigned)v;
+	}
+	free(low);
+	return secs;
+}
+
+static void sleep_ms(unsigned ms)
+{
+	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
+
+	while (nanosleep(&ts, &ts) < 0)
+		;
+}
+
+/* Wait before attempt `n` (1-based) and reconnect dead sessions.  0 when
+ * both sessions are up; -1 with err when they cannot be. */
+static int recover(struct imap_sync *sy, unsigned n, const struct err *why,
+		   struct err *err)
+{
+	const struct imapsync_job *job = sy->job;
+	unsigned base = job->backoff_ms ? job->backoff_ms : 1000;
+	unsigned wait = base << (n - 1 < 6 ? n - 1 : 6);
+	unsigned hint = server_backoff(why->msg);
+
+	if (hint)
+		wait = hint * 1000;
+	if (wait > 60000 && !hint)
+		wait = 60000;
+	log_info(LOGC_SYNC, "%s: %s; retrying in %u ms (attempt %u of %u)",
+		 job->user, why->msg, wait, n, job->retries ? job->retries : 3);
+	sleep_ms(wait);
+	sy->res->reconnects++;
+	if (!imap_conn_alive(&sy->src) &&
+	    open_side(&sy->src, &job->src, &job->src_cred, "source", err) < 0)
+		return -1;
+	if (!imap_conn_alive(&sy->dst) &&
+	    open_side(&sy->dst, &job->dst, &job->dst_cred, "destination",
+		      err) < 0)
+		return -1;
+	return 0;
+}
+
+/* Open both sessions, with retries for unreachable servers. */
+static int open_both(struct imap_sync *sy, struct err *err)
+{
+	const struct imapsync_job *job = sy->job;
+	unsigned tries = job->retries ? job->retries : 3, n;
+	struct err e;
+
+	for (n = 0;; n++) {
+		err_clear(&e);
+		if ((imap_conn_alive(&sy->src) ||
+		     open_side(&sy->src, &job->src, &job->src_cred, "source",
+			       &e) == 0) &&
+		    (imap_conn_alive(&sy->dst) ||
+		     open_side(&sy->dst, &job->dst, &job->dst_cred,
+			       "destination", &e) == 0))
+			return 0;
+		if (e.retry == RETRY_NEVER || e.cat == ERR_AUTH || n >= tries) {
+			if (e.retry == RETRY_NOW)
+				e.retry = RETRY_LATER;
+			return err_copy(err, &e);
+		}
+		{
+			unsigned base = job->backoff_ms ? job->backoff_ms : 1000;
+			unsigned wait = base << (n < 6 ? n : 6);
+
+			log_info(LOGC_SYNC, "%s: %s; retrying in %u ms",
+				 job->user, e.msg, wait);
+			sleep_ms(wait > 60000 ? 60000 : wait);
+		}
+	}
+}
+
+static void close_both(struct imap_sync *sy)
+{
+	imap_conn_close(&sy->src);
+	imap_conn_close(&sy->dst);
+	free(sy->src.where);
+	free(sy->dst.where);
+	sy->src.where = sy->dst.where = NULL;
+}
+
+static int plan_folders(struct imap_sync *sy, struct imap_folder_list *sl,
+			struct imap_folder_list *dl, struct imap_fplans *plan,
+			struct err *err)
+{
+	size_t i;
+
+	if (imap_folders_list(&sy->src, sl, err) < 0 ||
+	    imap_folders_list(&sy->dst, dl, err) < 0 ||
+	    imap_fmap_plan(&sy->job->folders, sl, dl, plan, err) < 0)
+		return -1;
+	for (i = 0; i < plan->n; i++) {
+		const struct imap_fplan *p = &plan->v[i];
+
+		if (p->why && !p->excluded)
+			imap_sync_problem(sy, IMAPSYNC_PROB_NAME, p->src_name, 0,
+					  0, "goes to '%s': %s", p->dst_name,
+					  p->why);
+		log_debug(LOGC_SYNC, "%s: '%s' -> %s%s%s%s", sy->job->user,
+			  p->src_name, p->excluded ? "(excluded)" : "'",
+			  p->excluded ? "" : p->dst_name,
+			  p->excluded ? "" : "'",
+			  p->selectable ? "" : " (no messages: \\Noselect)");
+	}
+	return 0;
+}
+
+static int check_job(const struct imapsync_job *job, struct err *err)
+{
+	if (!job->src.host || !job->dst.host || !job->src.port ||
+	    !job->dst.port)
+		return err_set(err, ERR_INTERNAL, RETRY_NEVER,
+			       "sync job without a server address");
+	return 0;
+}
+
+/* ---- sync ------------------------------------------------------------------ */
+
+static void subscriptions(struct imap_sync *sy, struct imap_fplans *plan,
+			  const struct imap_folder_list *dl)
+{
+	size_t i;
+
+	if (!sy->job->folders.subscriptions || sy->job->dry_run)
+		return;
+	for (i = 0; i < plan->n; i++) {
+		const struct imap_fplan *p = &plan->v[i];
+		const struct imap_folder *df;
+		struct err e;
+
+		if (p->excluded || !p->subscribed || !p->selectable)
+			continue;
+		df = imap_folder_list_find(dl, p->dst_raw);
+		if (df && (df->attrs & IMAP_F_SUBSCRIBED))
+			continue;
+		err_clear(&e);
+		if (imap_folders_subscribe(&sy->dst, p->dst_raw, &e) < 0)
+			imap_sync_problem(sy, IMAPSYNC_PROB_FOLDER, p->src_name,
+					  0, 0, "%s", e.msg);
+	}
+}
+
+static int sync_folder(struct imap_sync *sy, const struct imap_fplan *fp,
+		       struct imapsync_folder_result *fr, struct err *err)
+{
+	unsigned tries = sy->job->retries ? sy->job->retries : 3, n;
+	struct err e;
+
+	for (n = 1;; n++) {
+		struct imapsync_folder_result keep = *fr;
+
+		err_clear(&e);
+		if (imap_copy_folder(sy, fp, fr, &e) == 0)
+			return 0;
+		if (e.retry != RETRY_NOW || n > tries)
+			break;
+		/* counts of the failed attempt were committed: keep them;
+		 * the retry starts from the commit */
+		(void)keep;
+		if (recover(sy, n, &e, &e) < 0)
+			break;
+	}
+	if (e.retry == RETRY_NOW)
+		e.retry = RETRY_LATER;
+	return err_copy(err, &e);
+}
+
+int imapsync_run(const struct imapsync_job *job, struct imapsync_result *r,
+		 struct err *err)
+{
+	struct imap_sync sy;
+	struct imap_folder_list sl, dl;
+	struct imap_fplans plan;
+	struct err first;
+	size_t i, todo = 0;
+	bool session_lost = false;
+	int rc = -1;
+
+	imapsync_global_init();
+	memset(&sy, 0, sizeof sy);
+	imap_conn_init(&sy.src);
+	imap_conn_init(&sy.dst);
+	imap_folder_list_init(&sl);
+	imap_folder_list_init(&dl);
+	memset(&plan, 0, sizeof plan);
+	err_clear(&first);
+	sy.job = job;
+	sy.res = r;
+	if (check_job(job, err) < 0 || open_both(&sy, err) < 0 ||
+	    plan_folders(&sy, &sl, &dl, &plan, err) < 0)
+		goto out;
+	r->folders = xcalloc(plan.n + 1, sizeof *r->folders);
+	r->n_folders = plan.n;
+	for (i = 0; i < plan.n; i++) {
+		r->folders[i].src_name = xstrdup(plan.v[i].src_name);
+		r->folders[i].dst_name = xstrdup(plan.v[i].dst_name);
+		r->folders[i].excluded = plan.v[i].excluded;
+		r->folders[i].noselect = !plan.v[i].selectable;
+		if (!plan.v[i].excluded && plan.v[i].selectable)
+			todo++;
+	}
+	sy.prog.folders_total = todo;
+	for (i = 0; i < plan.n; i++) {
+		struct imap_fplan *fp = &plan.v[i];
+		struct imapsync_folder_result *fr = &r->folders[i];
+		struct err e;
+
+		if (fp->excluded || !fp->selectable)
+			continue;
+		sy.prog.folder = fp->src_name;
+		imap_sync_progress(&sy);
+		err_clear(&e);
+		if (session_lost) {
+			fr->error = xstrdup("not synced: the session was lost");
+			r->folders_failed++;
+			continue;
+		}
+		if (sync_folder(&sy, fp, fr, &e) < 0) {
+			fr->error = xstrdup(e.msg);
+			r->folders_failed++;
+			err_copy(&first, &e);
+			log_debug(LOGC_SYNC, "%s: %s", job->user, e.msg);
+			if (!imap_conn_alive(&sy.src) || !imap_conn_alive(&sy.dst))
+				session_lost = true;
+		} else {
+			fp->dst_exists = true;
+		}
+		sy.prog.folders_done++;
+		imap_sync_progress(&sy);
+	}
+	if (!session_lost)
+		subscriptions(&sy, &plan, &dl);
+	for (i = 0; i < r->n_folders; i++) {
+		const struct imapsync_folder_result *fr = &r->folders[i];
+
+		r->src_msgs += fr->src_msgs;
+		r->src_bytes += fr->src_bytes;
+		r->dst_msgs += fr->dst_msgs;
+		r->dst_bytes += fr->src_bytes;
+		r->copied += fr->copied;
+		r->bytes_copied += fr->bytes_copied;
+		r->matched += fr->matched;
+		r->skipped += fr->skipped;
+		r->flags_set += fr->flags_set;
+		r->expunged += fr->expunged;
+	}
+	if (r->folders_failed) {
+		err_copy(err, &first);
+		if (r->folders_failed > 1)
+			err_prefix(err, "%u of %zu folders failed, the first",
+				   r->folders_failed, todo);
+		goto out;
+	}
+	rc = 0;
+out:
+	close_both(&sy);
+	imap_fplans_release(&plan);
+	imap_folder_list_release(&sl);
+	imap_folder_list_release(&dl);
+	return rc;
+}
+
+/* ---- verify, login check ---------------------------------------------------- */
+
+/* Move part's findings into v (part is left empty). */
+static void verify_merge(struct imapsync_verify_result *v,
+			 struct imapsync_verify_result *part)
+{
+	v->src_msgs += part->src_msgs;
+	v->dst_msgs += part->dst_msgs;
+	v->src_bytes += part->src_bytes;
+	v->dst_bytes += part->dst_bytes;
+	v->folders += part->folders;
+	v->n_missing += part->n_missing;
+	v->n_extra += part->n_extra;
+	v->n_flags += part->n_flags;
+	v->n_dates += part->n_dates;
+	v->n_folders += part->n_folders;
+	if (part->n_diffs) {
+		v->diffs = xreallocarray(v->diffs, v->n_diffs + part->n_diffs,
+					 sizeof *v->diffs);
+		memcpy(v->diffs + v->n_diffs, part->diffs,
+		       part->n_diffs * sizeof *part->diffs);
+		v->n_diffs += part->n_diffs;
+	}
+	free(part->diffs);
+	imapsync_verify_result_init(part);
+}
+
+int imapsync_verify(const struct imapsync_job *job,
+		    struct imapsync_verify_result *v, struct err *err)
+{
+	struct imap_sync sy;
+	struct imapsync_result dummy;
+	struct imap_folder_list sl, dl;
+	struct imap_fplans plan;
+	size_t i;
+	int rc = -1;
+
+	imapsync_global_init();
+	memset(&sy, 0, sizeof sy);
+	imapsync_result_init(&dummy);
+	imap_folder_list_init(&sl);
+	imap_folder_list_init(&dl);
+	memset(&plan, 0, sizeof plan);
+	sy.job = job;
+	sy.res = &dummy;
+	if (check_job(job, err) < 0 || open_both(&sy, err) < 0 ||
+	    plan_folders(&sy, &sl, &dl, &plan, err) < 0)
+		goto out;
+	for (i = 0; i < plan.n; i++) {
+		const struct imap_fplan *fp = &plan.v[i];
+		unsigned n, tries = job->retries ? job->retries : 3;
+		struct err e;
+
+		if (fp->excluded || !fp->selectable)
+			continue;
+		for (n = 1;; n++) {
+			struct imapsync_verify_result part;
+
+			err_clear(&e);
+			imapsync_verify_result_init(&part);
+			if (imap_verify_folder(&sy, fp, &part, &e) == 0) {
+				verify_merge(v, &part);
+				break;
+			}
+			imapsync_verify_result_release(&part);
+			if (e.retry != RETRY_NOW || n > tries ||
+			    recover(&sy, n, &e, &e) < 0) {
+				if (e.retry == RETRY_NOW)
+					e.retry = RETRY_LATER;
+				err_copy(err, &e);
+				goto out;
+			}
+		}
+	}
+	rc = 0;
+out:
+	close_both(&sy);
+	imap_fplans_release(&plan);
+	imap_folder_list_release(&sl);
+	imap_folder_list_release(&dl);
+	imapsync_result_release(&dummy);
+	return rc;
+}
+
+int imapsync_check_login(const struct imapsync_job *job, struct err *err)
+{
+	struct imap_sync sy;
+	int rc;
+
+	imapsync_global_init();
+	memset(&sy, 0, sizeof sy);
+	sy.job = job;
+	rc = check_job(job, err) < 0 ? -1 : open_both(&sy, err);
+	close_both(&sy);
+	return rc;
+}

@@ -1,0 +1,966 @@
+/*
+ * sync.c -- plan + secrets + state -> IMAP sync jobs, run in parallel
+ * (see sync.h).
+ *
+ * Before any thread starts, the backends' credentials are loaded once:
+ * a per-user credentials file is checked (mode 0600, secret_check_file)
+ * and read into memory, a master password is resolved; every secret is
+ * registered with the log redactor.  Tokens for XOAUTH2 are fetched by
+ * running the backend's token command, at every (re)connect.  A bad
+ * credentials source fails the whole request before anything is copied.
+ */
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "imapsync/imapsync.h"
+#include "migrate/app.h"
+#include "migrate/state.h"
+#include "migrate/sync.h"
+#include "plans/plan.h"
+#include "util/csv.h"
+#include "util/err.h"
+#include "util/log.h"
+#include "util/run.h"
+#include "util/sbuf.h"
+#include "util/secret.h"
+#include "util/str.h"
+#include "util/strmap.h"
+#include "util/timeutil.h"
+#include "util/xalloc.h"
+
+struct cred_row {
+	char *login, *secret;
+};
+
+/* A backend's credentials, loaded once. */
+struct sbackend {
+	const struct plan_backend *b;
+	struct strmap *rows;		/* per-user: address -> struct cred_row */
+	struct sbuf master;		/* master: the admin password */
+	struct imapsync_endpoint ep;
+};
+
+struct syncer {
+	struct app *app;
+	const struct sync_request *rq;
+	struct sync_summary *sum;
+	struct sbackend from, to;	/* the phase's from and to */
+	struct imapsync_folder_map *fmap;
+	const char *direction;		/* "forward" or "reverse" */
+	pthread_mutex_t lock;		/* state, output, next, progress */
+	size_t next;
+	size_t done;
+	int64_t t0;
+	int64_t last_progress;
+	bool progress_shown;
+	uint64_t *live_msgs, *live_bytes;	/* per user, for the progress line */
+};
+
+/* ---- credentials ------------------------------------------------------- */
+
+static int csv_row(void *ctx, unsigned line, char **f, size_t n,
+		   struct err *err)
+{
+	struct sbackend *sb = ctx;
+	struct cred_row *r;
+	char *addr;
+
+	if (n == 1 && f[0][0] == '\0')
+		return 0;
+	if (n < 3)
+		return err_set(err, ERR_CONFIG, RETRY_NEVER,
+			       "%s:%u: want address,login,secret",
+			       sb->b->credentials_file, line);
+	if (line == 1 && str_ieq(f[0], "address"))
+		return 0;	/* a header line */
+	addr = xstrdup(f[0]);
+	str_lower(addr);
+	r = xcalloc(1, sizeof *r);
+	r->login = xstrdup(f[1]);
+	r->secret = xstrdup(f[2]);
+	log_add_secret(r->secret);
+	r = strmap_put(sb->rows, addr, r);
+	if (r) {	/* a later line wins */
+		free(r->login);
+		free(r->secret);
+		free(r);
+	}
+	free(addr);
+	return 0;
+}
+
+static int backend_load(struct sbackend *sb, const struct plan_backend *b,
+			struct err *err)
+{
+	memset(sb, 0, sizeof *sb);
+	sb->b = b;
+	sbuf_init(&sb->master, SECRET_MAX);
+	sb->ep.name = b->name;
+	sb->ep.host = b->host;
+	sb->ep.port = b->port;
+	sb->ep.tls = b->tls == PLAN_TLS_STARTTLS ? IMAPSYNC_TLS_STARTTLS :
+		     b->tls == PLAN_TLS_NONE	 ? IMAPSYNC_TLS_NONE :
+						   IMAPSYNC_TLS_IMPLICIT;
+	sb->ep.ca_file = b->ca_file;
+	sb->ep.timeout = b->timeout;
+	switch (b->login_method) {
+	case PLAN_LOGIN_PER_USER:
+		if (!b->credentials_file)
+			return err_set(err, ERR_CONFIG, RETRY_NEVER,
+				       "backend '%s': no credentials file",
+				       b->name);
+		if (secret_check_file(b->credentials_file, "credentials file",
+				      err) < 0)
+			return err_prefix(err, "backend '%s'", b->name);
+		sb->rows = strmap_new();
+		if (csv_read_file(b->credentials_file, 4096, csv_row, sb,
+				  err) < 0)
+			return err_prefix(err, "backend '%s'", b->name);
+		break;
+	case PLAN_LOGIN_MASTER:
+		if (secret_resolve(&b->secret, &sb->master, err) < 0)
+			return err_prefix(err, "backend '%s': master password",
+					  b->name);
+		break;
+	case PLAN_LOGIN_OAUTH2:
+		break;
+	}
+	return 0;
+}
+
+static void backend_release(struct sbackend *sb)
+{
+	size_t pos = 0;
+	const char *k;
+	void *v;
+
+	if (!sb->b)
+		return;
+	while (sb->rows && strmap_next(sb->rows, &pos, &k, &v) == 0) {
+		struct cred_row *r = v;
+
+		memset(r->secret, 0, strlen(r->secret));
+		free(r->secret);
+		free(r->login);
+		free(r);
+	}
+	strmap_free(sb->rows);
+	sbuf_wipe(&sb->master);
+	sbuf_release(&sb->master);
+	memset(sb, 0, sizeof *sb);
+}
+
+/* XOAUTH2: run the token command, "{login}" and "{address}" replaced. */
+struct token_ctx {
+	const struct plan_backend *b;
+	const char *login, *address;
+};
+
+static char *subst(const char *arg, const char *login, const char *address)
+{
+	struct sbuf sb;
+	const char *p = arg;
+
+	sbuf_init(&sb, 1 << 16);
+	while (*p) {
+		if (str_has_prefix(p, "{login}")) {
+			sbuf_addstr(&sb, login);
+			p += 7;
+		} else if (str_has_prefix(p, "{address}")) {
+			sbuf_addstr(&sb, address);
+			p += 9;
+		} else {
+			sbuf_addch(&sb, *p++);
+		}
+	}
+	return sbuf_detach(&sb, NULL);
+}
+
+static int token_fetch(void *ctx, struct sbuf *out, struct err *err)
+{
+	struct token_ctx *t = ctx;
+	char **argv = NULL;
+	struct run_opts o;
+	struct run_result r;
+	size_t i;
+	int rc = -1;
+
+	for (i = 0; t->b->token_command && t->b->token_command[i]; i++) {
+		char *a = subst(t->b->token_command[i], t->login, t->address);
+
+		strv_push(&argv, a);
+		free(a);
+	}
+	if (!argv)
+		return err_set(err, ERR_CONFIG, RETRY_NEVER,
+			       "backend '%s': no token command", t->b->name);
+	memset(&o, 0, sizeof o);
+	o.timeout_ms = SECRET_COMMAND_TIMEOUT_MS;
+	o.max_output = SECRET_MAX;
+	run_result_init(&r);
+	if (run_argv(argv, &o, &r, err) < 0 || run_check(argv, &r, err) < 0)
+		goto out;
+	sbuf_rtrim(&r.out);
+	if (r.out.len == 0 || memchr(r.out.buf, '\n', r.out.len)) {
+		err_set(err, ERR_AUTH, RETRY_NEVER,
+			"the token command of backend '%s' printed %s",
+			t->b->name, r.out.len ? "more than one line" : "nothing");
+		goto out;
+	}
+	log_add_secret(r.out.buf);
+	sbuf_clear(out);
+	if (sbuf_add(out, r.out.buf, r.out.len) < 0) {
+		err_set(err, ERR_AUTH, RETRY_NEVER, "token too long");
+		goto out;
+	}
+	rc = 0;
+out:
+	sbuf_wipe(&r.out);
+	run_result_release(&r);
+	strv_free(argv);
+	return rc;
+}
+
+/* The credentials of user u on backend sb; login is the user's login
+ * there (NULL: the address). */
+static int user_cred(struct sbackend *sb, const struct plan_user *u,
+		     const char *login, struct imapsync_cred *cr,
+		     struct token_ctx *tc, struct err *err)
+{
+	const struct plan_backend *b = sb->b;
+
+	memset(cr, 0, sizeof *cr);
+	cr->user = login ? login : u->address;
+	switch (b->login_method) {
+	case PLAN_LOGIN_PER_USER: {
+		struct cred_row *r = strmap_get(sb->rows, u->address);
+
+		if (!r)
+			return err_set(err, ERR_CONFIG, RETRY_NEVER,
+				       "backend '%s': no line for '%s' in "
+				       "credentials file '%s'", b->name,
+				       u->address, b->credentials_file);
+		cr->method = IMAPSYNC_AUTH_LOGIN;
+		if (r->login[0])
+			cr->user = r->login;
+		cr->secret = r->secret;
+		break;
+	}
+	case PLAN_LOGIN_MASTER:
+		cr->method = IMAPSYNC_AUTH_MASTER;
+		cr->admin = b->login_user;
+		cr->secret = sb->master.buf;
+		break;
+	case PLAN_LOGIN_OAUTH2:
+		cr->method = IMAPSYNC_AUTH_XOAUTH2;
+		tc->b = b;
+		tc->login = cr->user;
+		tc->address = u->address;
+		cr->token_fn = token_fetch;
+		cr->token_ctx = tc;
+		break;
+	}
+	return 0;
+}
+
+/* ---- the store, over the state ------------------------------------------ */
+
+struct store_ctx {
+	struct syncer *sx;
+	const char *user;
+};
+
+static int st_folder_get(void *ctx, const char *src, const char *dst,
+			 struct imapsync_folder_state *fs, struct err *err)
+{
+	struct store_ctx *c = ctx;
+	struct state_folder f;
+	int rc;
+
+	memset(fs, 0, sizeof *fs);
+	if (!c->sx->app->state)
+		return 0;
+	pthread_mutex_lock(&c->sx->lock);
+	rc = state_folder_get(c->sx->app->state, c->user, c->sx->direction,
+			      src, &f, err);
+	pthread_mutex_unlock(&c->sx->lock);
+	if (rc == 1 && strcmp(f.dst_folder, dst) != 0)
+		rc = 0;	/* the folder goes elsewhere now: start afresh */
+	if (rc == 1) {
+		fs->src_uidvalidity = (uint32_t)f.src_uidvalidity;
+		fs->src_last_uid = (uint32_t)f.src_last_uid;
+		fs->src_modseq = (uint64_t)f.src_highestmodseq;
+		fs->src_messages = (uint32_t)f.msgs;
+		fs->src_bytes = (uint64_t)f.bytes;
+		fs->dst_uidvalidity = (uint32_t)f.dst_uidvalidity;
+		fs->dst_last_uid = (uint32_t)f.dst_last_uid;
+		fs->dst_modseq = (uint64_t)f.dst_highestmodseq;
+	}
+	state_folder_release(&f);
+	return rc;
+}
+
+static const char *pair_status(enum imapsync_pair_status s)
+{
+	return s == IMAPSYNC_PAIR_MATCHED ? "matched" :
+	       s == IMAPSYNC_PAIR_SKIPPED ? "skipped" : "copied";
+}
+
+static int st_commit(void *ctx, const char *src, const char *dst,
+		     const struct imapsync_folder_state *fs,
+		     const struct imapsync_pair *pairs, size_t n,
+		     struct err *err)
+{
+	struct store_ctx *c = ctx;
+	struct state *st = c->sx->app->state;
+	struct state_folder f;
+	size_t i;
+	int rc = -1;
+
+	if (!st)
+		return 0;
+	memset(&f, 0, sizeof f);
+	f.src_folder = (char *)(uintptr_t)src;
+	f.dst_folder = (char *)(uintptr_t)dst;
+	f.src_uidvalidity = fs->src_uidvalidity;
+	f.src_last_uid = fs->src_last_uid;
+	f.src_highestmodseq = (int64_t)fs->src_modseq;
+	f.msgs = fs->src_messages;
+	f.bytes = (int64_t)fs->src_bytes;
+	f.dst_uidvalidity = fs->dst_uidvalidity;
+	f.dst_last_uid = fs->dst_last_uid;
+	f.dst_highestmodseq = (int64_t)fs->dst_modseq;
+	pthread_mutex_lock(&c->sx->lock);
+	if (state_begin(st, err) < 0)
+		goto out;
+	for (i = 0; i < n; i++) {
+		struct state_msg m;
+
+		memset(&m, 0, sizeof m);
+		m.src_uid = pairs[i].src_uid;
+		m.dst_uid = pairs[i].dst_uid;
+		m.identity = pairs[i].ident;
+		m.identity_len = IMAPSYNC_IDENT_LEN;
+		m.size = (int64_t)pairs[i].size;
+		m.flags = pairs[i].flags;
+		m.status = pair_status(pairs[i].status);
+		m.note = pairs[i].note;
+		if (state_msgmap_put(st, c->user, c->sx->direction, src,
+				     fs->src_uidvalidity, dst,
+				     fs->dst_uidvalidity, &m, err) < 0) {
+			state_rollback(st);
+			goto out;
+		}
+	}
+	if (state_folder_put(st, c->user, c->sx->direction, &f, err) < 0) {
+		state_rollback(st);
+		goto out;
+	}
+	rc = state_commit(st, err);
+out:
+	pthread_mutex_unlock(&c->sx->lock);
+	return rc;
+}
+
+struct load_ctx {
+	int (*fn)(void *fctx, const struct imapsync_pair *p);
+	void *fctx;
+};
+
+static int load_one(void *ctx, const struct state_msg *m)
+{
+	struct load_ctx *l = ctx;
+	struct imapsync_pair p;
+
+	memset(&p, 0, sizeof p);
+	p.src_uid = (uint32_t)m->src_uid;
+	p.dst_uid = (uint32_t)m->dst_uid;
+	p.size = (uint64_t)m->size;
+	if (m->identity && m->identity_len == IMAPSYNC_IDENT_LEN)
+		memcpy(p.ident, m->identity, IMAPSYNC_IDENT_LEN);
+	p.status = str_eq(m->status, "matched") ? IMAPSYNC_PAIR_MATCHED :
+		   str_eq(m->status, "skipped") ? IMAPSYNC_PAIR_SKIPPED :
+						  IMAPSYNC_PAIR_COPIED;
+	p.flags = m->flags;
+	p.note = m->note;
+	return l->fn(l->fctx, &p);
+}
+
+static int st_map_load(void *ctx, const char *src, uint32_t src_uidv,
+		       const char *dst, uint32_t dst_uidv,
+		       int (*fn)(void *fctx, const struct imapsync_pair *p),
+		       void *fctx, struct err *err)
+{
+	struct store_ctx *c = ctx;
+	struct load_ctx l = { fn, fctx };
+	int rc;
+
+	if (!c->sx->app->state)
+		return 0;
+	pthread_mutex_lock(&c->sx->lock);
+	rc = state_msgmap_foreach(c->sx->app->state, c->user, c->sx->direction,
+				  true, src, src_uidv, dst, dst_uidv, load_one,
+				  &l, err);
+	pthread_mutex_unlock(&c->sx->lock);
+	return rc < 0 ? -1 : 0;
+}
+
+static int st_map_forget(void *ctx, const char *src, uint32_t src_uidv,
+			 const char *dst, uint32_t dst_uidv,
+			 const uint32_t *uids, size_t n, struct err *err)
+{
+	struct store_ctx *c = ctx;
+	struct state *st = c->sx->app->state;
+	int64_t *v = NULL;
+	size_t i;
+	int rc;
+
+	if (!st)
+		return 0;
+	if (uids) {
+		v = xcalloc(n + 1, sizeof *v);
+		for (i = 0; i < n; i++)
+			v[i] = uids[i];
+	}
+	pthread_mutex_lock(&c->sx->lock);
+	rc = state_begin(st, err);
+	if (rc == 0)
+		rc = state_msgmap_forget(st, c->user, c->sx->direction, src,
+					 src_uidv, dst, dst_uidv, v, uids ? n : 0,
+					 err);
+	if (rc == 0)
+		rc = state_commit(st, err);
+	else
+		state_rollback(st);
+	pthread_mutex_unlock(&c->sx->lock);
+	free(v);
+	return rc;
+}
+
+static const struct imapsync_store_ops store_ops = {
+	.folder_get = st_folder_get,
+	.commit = st_commit,
+	.map_load = st_map_load,
+	.map_forget = st_map_forget,
+};
+
+/* ---- progress and problems ------------------------------------------------ */
+
+struct ujob {
+	struct syncer *sx;
+	size_t slot;			/* index into the summary */
+	const struct plan_user *u;
+};
+
+static void human(uint64_t bytes, char *buf, size_t size)
+{
+	if (bytes >= (1ull << 30))
+		snprintf(buf, size, "%.1f GiB", bytes / 1073741824.0);
+	else if (bytes >= (1ull << 20))
+		snprintf(buf, size, "%.1f MiB", bytes / 1048576.0);
+	else if (bytes >= 1024)
+		snprintf(buf, size, "%.1f KiB", bytes / 1024.0);
+	else
+		snprintf(buf, size, "%llu bytes", (unsigned long long)bytes);
+}
+
+/* Called with sx->lock held. */
+static void progress_clear(struct syncer *sx)
+{
+	if (sx->progress_shown) {
+		fputs("\r\033[K", stderr);
+		fflush(stderr);
+		sx->progress_shown = false;
+	}
+}
+
+static void progress_show(struct syncer *sx)
+{
+	uint64_t msgs = 0, bytes = 0;
+	int64_t now = timeutil_mono_ms();
+	double secs = (now - sx->t0) / 1000.0;
+	char b[32], rate[32];
+	size_t i;
+
+	if (!sx->rq->progress || now - sx->last_progress < 250)
+		return;
+	sx->last_progress = now;
+	for (i = 0; i < sx->sum->n_users; i++) {
+		msgs += sx->live_msgs[i];
+		bytes += sx->live_bytes[i];
+	}
+	human(bytes, b, sizeof b);
+	human(secs > 0.1 ? (uint64_t)(bytes / secs) : 0, rate, sizeof rate);
+	fprintf(stderr, "\r\033[K%zu/%zu users done, %llu messages, %s, "
+		"%s/s, %.0f s", sx->done, sx->sum->n_users,
+		(unsigned long long)msgs, b, rate, secs);
+	fflush(stderr);
+	sx->progress_shown = true;
+}
+
+static void on_progress(void *ctx, const struct imapsync_progress *p)
+{
+	struct ujob *j = ctx;
+	struct syncer *sx = j->sx;
+
+	pthread_mutex_lock(&sx->lock);
+	sx->live_msgs[j->slot] = p->msgs_copied;
+	sx->live_bytes[j->slot] = p->bytes_copied;
+	progress_show(sx);
+	pthread_mutex_unlock(&sx->lock);
+}
+
+static void on_problem(void *ctx, const struct imapsync_problem *p)
+{
+	struct ujob *j = ctx;
+
+	pthread_mutex_lock(&j->sx->lock);
+	progress_clear(j->sx);
+	if (p->uid)
+		log_warn(LOGC_SYNC, "user '%s': folder '%s': message %u "
+			 "(%llu bytes) not copied: %s", j->u->address, p->folder,
+			 p->uid, (unsigned long long)p->size, p->detail);
+	else
+		log_warn(LOGC_SYNC, "user '%s': folder '%s': %s", j->u->address,
+			 p->folder, p->detail);
+	if (j->sx->app->state && !j->sx->rq->dry_run) {
+		struct err e;
+		char *d = xasprintf("folder '%s'%s%.0u: %s", p->folder,
+				    p->uid ? ", message " : "", p->uid,
+				    p->detail);
+
+		err_clear(&e);
+		(void)state_event_add(j->sx->app->state, j->sx->rq->run_id,
+				      j->sx->app->plan->phases[j->sx->rq->phase].name,
+				      j->u->address,
+				      p->kind == IMAPSYNC_PROB_SKIPPED ? "sync-skipped"
+								      : "sync-warning",
+				      d, &e);
+		free(d);
+	}
+	pthread_mutex_unlock(&j->sx->lock);
+}
+
+/* ---- one user --------------------------------------------------------------- */
+
+static enum imapsync_flags_policy flags_policy(struct syncer *sx,
+					       const struct plan_user *u)
+{
+	struct state_user su;
+	struct err e;
+	bool keep = false;
+
+	if (sx->rq->flags == SYNC_FLAGS_SOURCE)
+		return IMAPSYNC_FLAGS_SOURCE;
+	if (sx->rq->flags == SYNC_FLAGS_KEEP_DST || sx->rq->mode == SYNC_REVERSE)
+		return IMAPSYNC_FLAGS_KEEP_DST;
+	if (!sx->app->state)
+		return IMAPSYNC_FLAGS_SOURCE;
+	err_clear(&e);
+	pthread_mutex_lock(&sx->lock);
+	if (state_user_get(sx->app->state, u->address, &su, &e) == 1) {
+		keep = su.status == USER_CUTOVER || su.status == USER_VERIFIED;
+		state_user_release(&su);
+	}
+	pthread_mutex_unlock(&sx->lock);
+	return keep ? IMAPSYNC_FLAGS_KEEP_DST : IMAPSYNC_FLAGS_SOURCE;
+}
+
+/* The users table and the event log; sx->lock held. */
+static void record(struct syncer *sx, struct ujob *j,
+		   const struct imapsync_result *r, const char *error)
+{
+	struct state *st = sx->app->state;
+	const struct plan *p = sx->app->plan;
+	const struct plan_phase *ph = &p->phases[sx->rq->phase];
+	const struct plan_user *u = j->u;
+	struct state_user su, put;
+	struct err e;
+	char *detail;
+	int rc;
+
+	if (!st || sx->rq->dry_run)
+		return;
+	err_clear(&e);
+	rc = state_user_get(st, u->address, &su, &e);
+	if (rc < 0) {
+		log_err(&e);
+		return;
+	}
+	put = su;
+	if (rc == 0) {
+		memset(&put, 0, sizeof put);
+		put.address = u->address;
+		put.group = u->group;
+		put.backend = p->backends[u->backend].name;
+		put.phase = ph->name;
+		put.status = USER_PENDING;
+		put.src_msgs = put.src_bytes = put.dst_msgs = put.dst_bytes = -1;
+	}
+	if (!put.phase)
+		put.phase = ph->name;
+	if (sx->rq->mode == SYNC_COPY) {
+		bool early = put.status == USER_PENDING ||
+			     put.status == USER_PRESTAGED ||
+			     put.status == USER_FAILED;
+
+		if (!error) {
+			if (early)
+				put.status = USER_PRESTAGED;
+			put.last_sync = timeutil_now();
+			put.src_msgs = (int64_t)r->src_msgs;
+			put.src_bytes = (int64_t)r->src_bytes;
+			put.dst_msgs = (int64_t)r->dst_msgs;
+			put.dst_bytes = (int64_t)r->dst_bytes;
+		} else if (early) {
+			put.status = USER_FAILED;
+		}
+	}
+	if (sx->rq->mode != SYNC_VERIFY)
+		put.last_error = (char *)(uintptr_t)error;
+	if (state_user_put(st, &put, &e) < 0)
+		log_err(&e);
+	if (error)
+		detail = xasprintf("%s", error);
+	else if (sx->rq->mode == SYNC_VERIFY)
+		detail = xasprintf("verified");
+	else
+		detail = xasprintf("%s: copied %llu (%llu bytes), matched %llu, "
+				   "skipped %llu, flags %llu, expunged %llu",
+				   sx->direction,
+				   (unsigned long long)r->copied,
+				   (unsigned long long)r->bytes_copied,
+				   (unsigned long long)r->matched,
+				   (unsigned long long)r->skipped,
+				   (unsigned long long)r->flags_set,
+				   (unsigned long long)r->expunged);
+	err_clear(&e);
+	if (state_event_add(st, sx->rq->run_id, ph->name, u->address,
+			    error ? "sync-failed" :
+			    sx->rq->mode == SYNC_VERIFY ? "verify" : "sync",
+			    detail, &e) < 0)
+		log_err(&e);
+	free(detail);
+	state_user_release(&su);
+}
+
+static void print_dry(struct syncer *sx, const struct plan_user *u,
+		      const struct imapsync_result *r)
+{
+	FILE *out = sx->app->out;
+	uint64_t bytes = 0;
+	size_t i;
+
+	for (i = 0; i < r->n_folders; i++)
+		bytes += r->folders[i].would_copy_bytes;
+	fprintf(out, "%s: would copy %llu messages (%llu bytes)\n", u->address,
+		(unsigned long long)r->copied, (unsigned long long)bytes);
+	for (i = 0; i < r->n_folders; i++) {
+		const struct imapsync_folder_result *f = &r->folders[i];
+
+		if (f->excluded) {
+			fprintf(out, "  '%s': excluded\n", f->src_name);
+			continue;
+		}
+		if (f->noselect) {
+			fprintf(out, "  '%s': a parent folder only\n",
+				f->src_name);
+			continue;
+		}
+		fprintf(out, "  '%s' -> '%s'%s: %u messages (%llu bytes)%s\n",
+			f->src_name, f->dst_name,
+			f->created ? " (new folder)" : "", f->copied,
+			(unsigned long long)f->would_copy_bytes,
+			f->matched ? ", some already there" : "");
+	}
+}
+
+static void print_verify(struct syncer *sx, const struct plan_user *u,
+			 const struct imapsync_verify_result *v)
+{
+	FILE *out = sx->app->out;
+	size_t i, shown = 0;
+
+	if (v->n_missing + v->n_extra + v->n_flags + v->n_dates +
+		    v->n_folders == 0) {
+		fprintf(out, "%s: verified: %llu messages in %zu folders agree\n",
+			u->address, (unsigned long long)v->src_msgs, v->folders);
+		return;
+	}
+	fprintf(out, "%s: differences: %zu missing, %zu extra, %zu flags, "
+		"%zu dates, %zu folders (source %llu messages, destination "
+		"%llu)\n", u->address, v->n_missing, v->n_extra, v->n_flags,
+		v->n_dates, v->n_folders, (unsigned long long)v->src_msgs,
+		(unsigned long long)v->dst_msgs);
+	for (i = 0; i < v->n_diffs; i++) {
+		const struct imapsync_diff *d = &v->diffs[i];
+
+		if (shown++ >= 50 && sx->app->opt.verbose < 1) {
+			fprintf(out, "  ... %zu more (-v shows all)\n",
+				v->n_diffs - 50);
+			break;
+		}
+		fprintf(out, "  %s: '%s' -> '%s'", imapsync_diff_kind_name(d->kind),
+			d->src_folder, d->dst_folder);
+		if (d->src_uid)
+			fprintf(out, " source uid %u", d->src_uid);
+		if (d->dst_uid)
+			fprintf(out, " destination uid %u", d->dst_uid);
+		fprintf(out, ": %s\n", d->detail ? d->detail : "");
+	}
+}
+
+static void run_user(struct syncer *sx, struct ujob *j)
+{
+	const struct sync_request *rq = sx->rq;
+	const struct plan *p = sx->app->plan;
+	const struct plan_user *u = j->u;
+	struct sync_user_result *res = &sx->sum->users[j->slot];
+	bool rev = rq->mode == SYNC_REVERSE;
+	struct sbackend *sb = rev ? &sx->to : &sx->from;
+	struct sbackend *db = rev ? &sx->from : &sx->to;
+	struct token_ctx ts, td;
+	struct store_ctx sc = { sx, u->address };
+	struct imapsync_job job;
+	struct imapsync_result r;
+	struct imapsync_verify_result v;
+	struct err e;
+	char b[32];
+	int rc;
+
+	err_clear(&e);
+	imapsync_result_init(&r);
+	imapsync_verify_result_init(&v);
+	memset(&job, 0, sizeof job);
+	memset(&ts, 0, sizeof ts);
+	memset(&td, 0, sizeof td);
+	job.user = u->address;
+	job.src = sb->ep;
+	job.dst = db->ep;
+	job.folders.special_use = p->folders.special_use;
+	job.folders.exclude = p->folders.exclude;
+	job.folders.map = sx->fmap;
+	job.folders.n_map = p->folders.n_map;
+	job.folders.subscriptions = true;
+	job.expunge = rq->expunge;
+	job.dry_run = rq->dry_run;
+	job.store = sx->app->state ? &store_ops : NULL;
+	job.store_ctx = &sc;
+	job.progress = on_progress;
+	job.problem = on_problem;
+	job.cb_ctx = j;
+	rc = user_cred(sb, u, rev ? u->dest_login : u->source_login,
+		       &job.src_cred, &ts, &e);
+	if (rc == 0)
+		rc = user_cred(db, u, rev ? u->source_login : u->dest_login,
+			       &job.dst_cred, &td, &e);
+	if (rc == 0) {
+		job.flags = flags_policy(sx, u);
+		if (rq->mode == SYNC_VERIFY)
+			rc = imapsync_verify(&job, &v, &e);
+		else
+			rc = imapsync_run(&job, &r, &e);
+	}
+	if (rc < 0)
+		err_prefix(&e, "user '%s'", u->address);
+	pthread_mutex_lock(&sx->lock);
+	res->user = (size_t)(u - p->users);
+	res->ok = rc == 0;
+	res->copied = r.copied;
+	res->bytes = r.bytes_copied;
+	res->matched = r.matched;
+	res->skipped = r.skipped;
+	res->flags_set = r.flags_set;
+	res->expunged = r.expunged;
+	res->src_msgs = rq->mode == SYNC_VERIFY ? v.src_msgs : r.src_msgs;
+	res->dst_msgs = rq->mode == SYNC_VERIFY ? v.dst_msgs : r.dst_msgs;
+	res->missing = v.n_missing;
+	res->extra = v.n_extra;
+	res->flag_diffs = v.n_flags;
+	if (rc < 0) {
+		res->error = xstrdup(e.msg);
+		res->unreachable = e.retry != RETRY_NEVER;
+		res->auth = e.cat == ERR_AUTH;
+	}
+	record(sx, j, &r, res->error);
+	sx->done++;
+	sx->live_msgs[j->slot] = r.copied;
+	sx->live_bytes[j->slot] = r.bytes_copied;
+	progress_clear(sx);
+	if (rc < 0) {
+		log_err(&e);
+	} else if (!rq->quiet) {
+		if (rq->mode == SYNC_VERIFY) {
+			print_verify(sx, u, &v);
+		} else if (rq->dry_run) {
+			print_dry(sx, u, &r);
+		} else {
+			human(r.bytes_copied, b, sizeof b);
+			fprintf(sx->app->out, "%s: copied %llu messages (%s), "
+				"matched %llu, skipped %llu, flags updated "
+				"%llu%s%.0llu; %llu messages on the source\n",
+				u->address, (unsigned long long)r.copied, b,
+				(unsigned long long)r.matched,
+				(unsigned long long)r.skipped,
+				(unsigned long long)r.flags_set,
+				r.expunged ? ", expunged " : "",
+				(unsigned long long)r.expunged,
+				(unsigned long long)r.src_msgs);
+		}
+	}
+	fflush(sx->app->out);
+	progress_show(sx);
+	pthread_mutex_unlock(&sx->lock);
+	imapsync_result_release(&r);
+	imapsync_verify_result_release(&v);
+}
+
+static void *worker(void *arg)
+{
+	struct syncer *sx = arg;
+	struct ujob j;
+
+	for (;;) {
+		pthread_mutex_lock(&sx->lock);
+		if (sx->next >= sx->rq->n_users) {
+			pthread_mutex_unlock(&sx->lock);
+			return NULL;
+		}
+		j.sx = sx;
+		j.slot = sx->next++;
+		j.u = &sx->app->plan->users[sx->rq->users[j.slot]];
+		pthread_mutex_unlock(&sx->lock);
+		run_user(sx, &j);
+	}
+}
+
+/* ---- the request --------------------------------------------------------- */
+
+void sync_summary_release(struct sync_summary *s)
+{
+	size_t i;
+
+	for (i = 0; i < s->n_users; i++)
+		free(s->users[i].error);
+	free(s->users);
+	memset(s, 0, sizeof *s);
+}
+
+int sync_preflight(struct app *app, size_t phase, struct err *err)
+{
+	const struct plan *p = app->plan;
+	struct sbackend a, b;
+	int rc;
+
+	memset(&b, 0, sizeof b);
+	if (!p || phase >= p->n_phases)
+		return err_set(err, ERR_INTERNAL, RETRY_NEVER,
+			       "sync: no such phase");
+	rc = backend_load(&a, &p->backends[p->phases[phase].from], err);
+	if (rc == 0)
+		rc = backend_load(&b, &p->backends[p->phases[phase].to], err);
+	backend_release(&a);
+	backend_release(&b);
+	return rc;
+}
+
+int sync_exit_code(const struct sync_summary *sum)
+{
+	if (sum->unreachable)
+		return EXIT_TEMPFAIL;
+	if (sum->failed)
+		return EXIT_PARTIAL;
+	return EXIT_OK;
+}
+
+int sync_run(struct app *app, const struct sync_request *rq,
+	     struct sync_summary *sum, struct err *err)
+{
+	const struct plan *p = app->plan;
+	const struct plan_phase *ph;
+	struct syncer sx;
+	pthread_t *th = NULL;
+	unsigned jobs, i, started = 0;
+	size_t k;
+	int rc = -1;
+
+	memset(sum, 0, sizeof *sum);
+	memset(&sx, 0, sizeof sx);
+	if (!p || rq->phase >= p->n_phases)
+		return err_set(err, ERR_INTERNAL, RETRY_NEVER,
+			       "sync: no such phase");
+	ph = &p->phases[rq->phase];
+	imapsync_global_init();
+	sx.app = app;
+	sx.rq = rq;
+	sx.sum = sum;
+	sx.direction = rq->mode == SYNC_REVERSE ? "reverse" : "forward";
+	pthread_mutex_init(&sx.lock, NULL);
+	if (backend_load(&sx.from, &p->backends[ph->from], err) < 0 ||
+	    backend_load(&sx.to, &p->backends[ph->to], err) < 0)
+		goto out;
+	sx.fmap = xcalloc(p->folders.n_map + 1, sizeof *sx.fmap);
+	for (k = 0; k < p->folders.n_map; k++) {
+		sx.fmap[k].from = p->folders.map[k].from;
+		sx.fmap[k].to = p->folders.map[k].to;
+	}
+	sum->n_users = rq->n_users;
+	sum->users = xcalloc(rq->n_users + 1, sizeof *sum->users);
+	sx.live_msgs = xcalloc(rq->n_users + 1, sizeof *sx.live_msgs);
+	sx.live_bytes = xcalloc(rq->n_users + 1, sizeof *sx.live_bytes);
+	jobs = rq->jobs;
+	if (!jobs) {
+		jobs = sx.from.b->connections < sx.to.b->connections ?
+			       sx.from.b->connections : sx.to.b->connections;
+		if (!jobs)
+			jobs = 4;
+	}
+	if (jobs > rq->n_users)
+		jobs = (unsigned)rq->n_users;
+	sx.t0 = timeutil_mono_ms();
+	log_info(LOGC_SYNC, "phase '%s': %s %zu users, %s -> %s, %u in parallel",
+		 ph->name, rq->mode == SYNC_VERIFY ? "verifying" : "syncing",
+		 rq->n_users,
+		 rq->mode == SYNC_REVERSE ? sx.to.b->name : sx.from.b->name,
+		 rq->mode == SYNC_REVERSE ? sx.from.b->name : sx.to.b->name,
+		 jobs);
+	th = xcalloc(jobs + 1, sizeof *th);
+	for (i = 0; i < jobs; i++) {
+		if (pthread_create(&th[i], NULL, worker, &sx) != 0)
+			break;
+		started++;
+	}
+	if (started == 0 && rq->n_users)
+		worker(&sx);
+	for (i = 0; i < started; i++)
+		pthread_join(th[i], NULL);
+	pthread_mutex_lock(&sx.lock);
+	progress_clear(&sx);
+	pthread_mutex_unlock(&sx.lock);
+	for (k = 0; k < sum->n_users; k++) {
+		const struct sync_user_result *u = &sum->users[k];
+
+		if (u->ok)
+			sum->ok++;
+		else
+			sum->failed++;
+		if (!u->ok && u->unreachable)
+			sum->unreachable++;
+		sum->copied += u->copied;
+		sum->bytes += u->bytes;
+	}
+	sum->seconds = (timeutil_mono_ms() - sx.t0) / 1000.0;
+	rc = 0;
+out:
+	free(th);
+	free(sx.fmap);
+	free(sx.live_msgs);
+	free(sx.live_bytes);
+	backend_release(&sx.from);
+	backend_release(&sx.to);
+	pthread_mutex_destroy(&sx.lock);
+	return rc;
+}
