@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -13,6 +14,7 @@
 #include "util/log.h"
 #include "util/sbuf.h"
 #include "util/str.h"
+#include "util/timeutil.h"
 #include "util/xalloc.h"
 
 /* The registry: kind name -> vtable (Postfix's dict_open_info[]). */
@@ -150,6 +152,24 @@ int gateway_reload(struct gateway *gw, struct err *err)
 	if (!gw->cfg.reload)
 		return 0;
 	return note(gw, gw->ops->reload(gw, err), err);
+}
+
+int gateway_settle(struct gateway *gw, time_t before, unsigned timeout_s,
+		   size_t *left, struct err *err)
+{
+	struct timespec pause = { 0, 200 * 1000 * 1000 };
+	int64_t deadline = timeutil_mono_ms() + (int64_t)timeout_s * 1000;
+
+	*left = 0;
+	if (!gw->ops->in_flight)
+		return 0;
+	for (;;) {
+		if (note(gw, gw->ops->in_flight(gw, before, left, err), err) < 0)
+			return -1;
+		if (*left == 0 || timeutil_mono_ms() >= deadline)
+			return 0;
+		nanosleep(&pause, NULL);
+	}
 }
 
 int gateway_describe(struct gateway *gw, struct gateway_info *info,

@@ -35,6 +35,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <time.h>
 
 struct err;
 struct sbuf;
@@ -122,6 +123,11 @@ struct gateway_ops {
 	/* Read the gateway's own configuration. */
 	int (*describe)(struct gateway *gw, struct gateway_info *info,
 			struct err *err);
+	/* How many messages that arrived before `before` are being
+	 * delivered under the routing they were given then (Postfix: the
+	 * active queue).  NULL: the kind cannot tell. */
+	int (*in_flight)(struct gateway *gw, time_t before, size_t *n,
+			 struct err *err);
 };
 
 /* The registered kind of that name, or NULL. */
@@ -147,6 +153,13 @@ int gateway_lookup(struct gateway *gw, const char *type, const char *path,
 int gateway_reload(struct gateway *gw, struct err *err);
 int gateway_describe(struct gateway *gw, struct gateway_info *info,
 		     struct err *err);
+/* Wait (up to timeout_s) until no message that arrived before `before`
+ * is still in delivery under an older routing table, so that a delta
+ * sync after a cutover sees every message the old backend will get.
+ * *left: how many were still in flight at the timeout (0 normally).
+ * Returns 0, or -1 when the queue cannot be read. */
+int gateway_settle(struct gateway *gw, time_t before, unsigned timeout_s,
+		   size_t *left, struct err *err);
 /* Build the index of a source file in place (no rename dance: for tests
  * and for maps that are not live). */
 int gateway_build(struct gateway *gw, const char *path, struct err *err);

@@ -13,6 +13,7 @@
 #include "gateway/gateway_int.h"
 
 extern char **environ;
+#include "util/json.h"
 #include "util/log.h"
 #include "util/run.h"
 #include "util/sbuf.h"
@@ -446,6 +447,46 @@ out:
 	return rc;
 }
 
+/* postqueue -j: one JSON object per queued message.  Messages in the
+ * active queue were resolved (given a transport) when they entered it,
+ * so those that arrived before `before` may still go to an old route. */
+static int pf_in_flight(struct gateway *gw, time_t before, size_t *n,
+			struct err *err)
+{
+	const char *args[] = { "-j", NULL };
+	char **argv = pf_argv(gw, "postqueue", args);
+	struct run_result r;
+	char *line, *save = NULL;
+	int rc;
+
+	*n = 0;
+	run_result_init(&r);
+	rc = pf_run(gw, argv, NULL, 0, NULL, &r, err);
+	for (line = rc < 0 ? NULL : strtok_r(r.out.buf, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save)) {
+		struct json *j = json_parse(line, strlen(line), "postqueue -j",
+					    err);
+		const char *q;
+		long long t;
+
+		if (!j) {
+			rc = -1;
+			break;
+		}
+		q = json_get_str(j, "queue_name");
+		if (q && !strcmp(q, "active") &&
+		    json_get_int(j, "arrival_time", &t) == 0 &&
+		    t <= (long long)before)
+			(*n)++;
+		json_free(j);
+	}
+	if (rc < 0)
+		err_prefix(err, "cannot read the mail queue");
+	run_result_release(&r);
+	strv_free(argv);
+	return rc;
+}
+
 const struct gateway_ops gateway_postfix_ops = {
 	.kind = "postfix",
 	.check_config = pf_check_config,
@@ -454,4 +495,5 @@ const struct gateway_ops gateway_postfix_ops = {
 	.lookup = pf_lookup,
 	.reload = pf_reload,
 	.describe = pf_describe,
+	.in_flight = pf_in_flight,
 };

@@ -92,6 +92,23 @@ static void derive_phase_status(struct phase_view *v)
 		v->status = "in progress";
 }
 
+/* The word status shows for a phase record's status. */
+static const char *phase_status_word(const char *s)
+{
+	static const char *const words[] = {
+		"pending", "done", "done with errors", "failed",
+		"rolled back", "rolling back",
+	};
+	size_t i;
+
+	if (!strcmp(s, "running"))
+		return "in progress";
+	for (i = 0; i < sizeof words / sizeof *words; i++)
+		if (!strcmp(s, words[i]))
+			return words[i];
+	return "?";
+}
+
 static int print_lowered(void *ctx, const char *name, const char *type,
 			 long orig_ttl, time_t lowered_at)
 {
@@ -161,8 +178,18 @@ int cmd_status(struct app *app, int argc, char **argv)
 	}
 	if (report_build(&rep, app->plan, app->state, &err) < 0)
 		goto fail;
-	for (i = 0; i < app->plan->n_phases; i++)
+	for (i = 0; i < app->plan->n_phases; i++) {
+		struct state_phase sp;
+
 		derive_phase_status(&c.views[i]);
+		/* The phase record is the truth; the steps add detail. */
+		if (app->state &&
+		    state_phase_get(app->state, app->plan->phases[i].name, &sp,
+				    &err) == 1) {
+			c.views[i].status = phase_status_word(sp.status);
+			state_phase_release(&sp);
+		}
+	}
 
 	if (app->opt.json) {
 		root = json_object_new();

@@ -2,6 +2,7 @@
  * phase.c -- the phase engine's step machine, "migrate run" and
  * "migrate rollback" (see phase.h).
  */
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,17 +20,26 @@
 #include "util/timeutil.h"
 #include "util/xalloc.h"
 
-/* Test-only: MIGRATE_TEST_CRASH_AFTER=STEP (or PHASE:STEP) ends the
- * process hard right after STEP is recorded done, as a kill -9 would. */
-static void crash_hook(const char *phase, const char *step)
+static bool hook_matches(const char *var, const char *phase,
+			 const char *step)
 {
-	const char *want = getenv("MIGRATE_TEST_CRASH_AFTER");
+	const char *want = getenv(var);
 	char both[256];
 
 	if (!want || !*want)
-		return;
+		return false;
 	snprintf(both, sizeof both, "%s:%s", phase, step);
-	if (strcmp(want, step) == 0 || strcmp(want, both) == 0) {
+	return strcmp(want, step) == 0 || strcmp(want, both) == 0;
+}
+
+/* Test-only: MIGRATE_TEST_CRASH_AFTER=STEP (or PHASE:STEP) ends the
+ * process hard right after STEP is recorded done, as a kill -9 would;
+ * MIGRATE_TEST_STALL_AFTER=STEP sleeps 10 s there (holding the lock). */
+static void crash_hook(const char *phase, const char *step)
+{
+	if (hook_matches("MIGRATE_TEST_STALL_AFTER", phase, step))
+		sleep(10);
+	if (hook_matches("MIGRATE_TEST_CRASH_AFTER", phase, step)) {
 		fprintf(stderr, "migrate: test crash after step '%s'\n", step);
 		_exit(99);
 	}

@@ -20,7 +20,10 @@
 #include "util/err.h"
 #include "util/log.h"
 #include "util/sbuf.h"
+#include "util/timeutil.h"
 #include "util/xalloc.h"
+
+#define SETTLE_TIMEOUT 120	/* seconds to wait for in-flight mail */
 
 /* The members to work on: not failed, and (when want >= 0) in that
  * state-recorded backend ("from" or "to").  Returns plan user indices. */
@@ -369,12 +372,22 @@ static int step_cutover(struct phase_run *pr, struct sbuf *detail,
 	return 0;
 }
 
+/* Mail the gateway accepted before the table changed may still be in
+ * delivery to the old backend: let it land before the delta copies. */
+static int settle(struct phase_run *pr, struct err *err)
+{
+	return route_settle(pr->app, timeutil_now(), SETTLE_TIMEOUT, err);
+}
+
 static int step_delta(struct phase_run *pr, struct sbuf *detail,
 		      struct err *err)
 {
-	size_t n, *users = members(pr, to_name(pr), &n, err);
+	size_t n, *users;
 	int rc;
 
+	if (settle(pr, err) < 0)
+		return -1;
+	users = members(pr, to_name(pr), &n, err);
 	if (!users)
 		return -1;
 	rc = sync_step(pr, SYNC_COPY, SYNC_FLAGS_KEEP_DST, users, n, false,
@@ -522,6 +535,10 @@ static int rb_reverse_delta(struct phase_run *pr, struct sbuf *detail,
 	struct state_user u;
 	int rc;
 
+	if (settle(pr, err) < 0) {
+		free(users);
+		return -1;
+	}
 	/* Users routed back but not yet released. */
 	for (i = 0; i < pr->ph->n_users; i++) {
 		rc = state_user_get(pr->app->state,

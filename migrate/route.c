@@ -767,3 +767,25 @@ int route_current_version(struct app *app, int64_t *version, struct err *err)
 	state_gateway_version_release(&v);
 	return rc < 0 ? -1 : 0;
 }
+
+int route_settle(struct app *app, time_t before, unsigned timeout_s,
+		 struct err *err)
+{
+	struct gateway *gw;
+	size_t left = 0;
+	int rc;
+
+	if (!app->plan->gateway.present)
+		return 0;
+	gw = route_gateway_new(app->plan, err);
+	if (!gw)
+		return -1;
+	rc = gateway_settle(gw, before, timeout_s, &left, err);
+	gateway_free(gw);
+	if (rc == 0 && left > 0)
+		log_warn(LOGC_GATEWAY, "%zu message%s still in delivery under "
+			 "the previous routing after %u s; the next sync will "
+			 "pick %s up", left, left == 1 ? "" : "s", timeout_s,
+			 left == 1 ? "it" : "them");
+	return rc;
+}

@@ -32,6 +32,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <time.h>
 
 #include "gateway/gateway.h"
 #include "util/sbuf.h"
@@ -105,6 +106,13 @@ int route_restore_version(struct app *app, int64_t version,
 /* The live maps answer what the state says: every route line, and no
  * entry for anyone without one.  -1 with the wrong answers in err. */
 int route_verify(struct app *app, struct err *err);
+
+/* Wait until the gateway delivers no message that arrived before
+ * `before` under an older table (so a delta sync that follows sees all
+ * of the old backend's mail).  Warns and returns 0 when some are still
+ * in delivery after timeout_s; -1 when the queue cannot be read. */
+int route_settle(struct app *app, time_t before, unsigned timeout_s,
+		 struct err *err);
 
 /* The last installed version of the plan's transport map, 0 if none. */
 int route_current_version(struct app *app, int64_t *version,

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/err.h"
 #include "util/str.h"
 #include "util/xalloc.h"
 
@@ -178,4 +179,47 @@ struct json *json_free(struct json *j)
 	if (j)
 		json_decref(J(j));
 	return NULL;
+}
+
+/* ---- reading ----------------------------------------------------------- */
+
+struct json *json_parse(const char *text, size_t len, const char *what,
+			struct err *err)
+{
+	json_error_t je;
+	json_t *j = json_loadb(text, len, JSON_REJECT_DUPLICATES, &je);
+
+	if (!j) {
+		err_set(err, ERR_REMOTE, RETRY_NEVER,
+			"%s: not valid JSON at line %d column %d: %s", what,
+			je.line, je.column, je.text);
+		return NULL;
+	}
+	return W(j);
+}
+
+const struct json *json_get(const struct json *obj, const char *key)
+{
+	const json_t *o = CJ(obj);
+
+	if (!o || !json_is_object(o))
+		return NULL;
+	return (const struct json *)(const void *)json_object_get(o, key);
+}
+
+const char *json_get_str(const struct json *obj, const char *key)
+{
+	const json_t *v = CJ(json_get(obj, key));
+
+	return v && json_is_string(v) ? json_string_value(v) : NULL;
+}
+
+int json_get_int(const struct json *obj, const char *key, long long *out)
+{
+	const json_t *v = CJ(json_get(obj, key));
+
+	if (!v || !json_is_integer(v))
+		return -1;
+	*out = (long long)json_integer_value(v);
+	return 0;
 }

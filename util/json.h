@@ -20,7 +20,9 @@
 #define JSON_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
+struct err;
 struct json;
 
 struct json *json_object_new(void);
@@ -42,5 +44,15 @@ void json_append(struct json *arr, struct json *child);
 char *json_dump(const struct json *j, bool pretty);
 
 struct json *json_free(struct json *j);	/* returns NULL */
+
+/* Reading: parse one JSON text (NULL and err set when it is not valid
+ * JSON; the message names `what` and the position).  Lookups return
+ * borrowed values (NULL when absent or of another type). */
+struct json *json_parse(const char *text, size_t len, const char *what,
+			struct err *err);
+const struct json *json_get(const struct json *obj, const char *key);
+const char *json_get_str(const struct json *obj, const char *key);
+/* 0 and *out when key holds an integer, -1 otherwise. */
+int json_get_int(const struct json *obj, const char *key, long long *out);
 
 #endif

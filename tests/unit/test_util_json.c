@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/err.h"
 #include "util/json.h"
 
 static void check_dump(const struct json *j, bool pretty, const char *want)
@@ -119,6 +120,34 @@ static void test_strings(void **state)
 	}
 }
 
+static void test_parse(void **ctx)
+{
+	static const char text[] =
+		"{\"queue_name\": \"active\", \"arrival_time\": 1700000000, "
+		"\"recipients\": [{\"address\": \"a@b\"}]}";
+	struct json *j;
+	struct err err;
+	long long t = 0;
+
+	(void)ctx;
+	err_clear(&err);
+	j = json_parse(text, sizeof text - 1, "postqueue", &err);
+	assert_non_null(j);
+	assert_string_equal(json_get_str(j, "queue_name"), "active");
+	assert_int_equal(json_get_int(j, "arrival_time", &t), 0);
+	assert_int_equal(t, 1700000000);
+	assert_null(json_get_str(j, "arrival_time"));	/* wrong type */
+	assert_int_equal(json_get_int(j, "queue_name", &t), -1);
+	assert_null(json_get(j, "nope"));
+	assert_non_null(json_get(j, "recipients"));
+	json_free(j);
+
+	assert_null(json_parse("{\"a\": ", 6, "postqueue", &err));
+	assert_non_null(strstr(err.msg, "postqueue: not valid JSON at line 1"));
+	err_clear(&err);
+	assert_null(json_parse("{\"a\":1,\"a\":2}", 13, "x", &err));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -126,6 +155,7 @@ int main(void)
 		cmocka_unit_test(test_order_and_replace),
 		cmocka_unit_test(test_pretty),
 		cmocka_unit_test(test_strings),
+		cmocka_unit_test(test_parse),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
