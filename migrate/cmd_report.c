@@ -28,6 +28,13 @@ int cmd_report(struct app *app, int argc, char **argv)
 	}
 	if (app->opt.json)
 		app->opt.format = FORMAT_JSON;
+	if ((app->opt.format == FORMAT_MARKDOWN ||
+	     app->opt.format == FORMAT_HTML) &&
+	    report_runbook_build(&r, app->plan, app->state, &err) < 0) {
+		log_err(&err);
+		report_release(&r);
+		return err_exit_code(&err);
+	}
 	report_write(&r, app->opt.format, app->out, app->opt.color);
 	report_release(&r);
 	return EXIT_OK;

@@ -87,7 +87,7 @@ static const struct command commands[] = {
 	  "build exits 69.)\n" },
 	{ "report", cmd_report, O_FORMAT | O_JSON | O_STATE, 0,
 	  "who lives where",
-	  "migrate report PLAN [--format table|csv|json|markdown]\n"
+	  "migrate report PLAN [--format table|csv|json|markdown|html]\n"
 	  "\n"
 	  "Per user: address, group, the backend where the user lives now,\n"
 	  "phase, state, last sync, messages and bytes on each side, last\n"
@@ -193,8 +193,9 @@ static void usage_command(const struct command *c, FILE *fp)
 		fprintf(fp, "      --force       override safety checks "
 			    "(with a warning)\n");
 	if (c->opts & O_FORMAT)
-		fprintf(fp, "  -f, --format F    table, csv, json or "
-			    "markdown\n");
+		fprintf(fp, "  -f, --format F    table, csv, json, markdown "
+			    "(the runbook) or html (one\n"
+			    "                    self-contained page)\n");
 	if (c->opts & O_JSON)
 		fprintf(fp, "      --json        machine-readable output\n");
 	if (c->opts & O_STATE)
@@ -209,7 +210,7 @@ static void usage_command(const struct command *c, FILE *fp)
 static int parse_format(const char *s, enum app_format *f)
 {
 	static const char *const names[] = { "table", "csv", "json",
-					     "markdown" };
+					     "markdown", "html" };
 	size_t i;
 
 	for (i = 0; i < sizeof names / sizeof *names; i++) {
@@ -296,7 +297,7 @@ static int parse_command_opts(const struct command *c, struct app *app,
 		case 'f':
 			if (parse_format(optarg, &app->opt.format) < 0) {
 				fprintf(stderr, "migrate %s: unknown format "
-					"'%s' (table, csv, json, markdown)\n",
+					"'%s' (table, csv, json, markdown, html)\n",
 					c->name, optarg);
 				return EXIT_USAGE;
 			}

@@ -95,6 +95,7 @@ int report_build(struct report *r, const struct plan *p, struct state *st,
 
 	memset(r, 0, sizeof *r);
 	r->migration = p->migration;
+	r->plan = p;
 	r->generated = timeutil_now();
 	if (st) {
 		if (state_users_foreach(st, collect_user, &c, err) < 0) {
@@ -160,5 +161,16 @@ void report_release(struct report *r)
 	free(r->users);
 	free(r->phases);
 	free(r->backends);
+	for (i = 0; i < r->n_dns; i++) {
+		free(r->dns[i].name);
+		free(r->dns[i].type);
+		free(r->dns[i].records);
+		free(r->dns[i].state);
+		free(r->dns[i].planned);
+	}
+	free(r->dns);
+	free(r->routing);
+	free(r->routing_path);
+	free(r->routing_sha256);
 	memset(r, 0, sizeof *r);
 }

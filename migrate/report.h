@@ -41,8 +41,24 @@ struct report_backend {
 	size_t n_users;
 };
 
+/* A DNS record the plan manages, as the state last saw it. */
+struct report_dns {
+	char *name, *type;
+	char *records;			/* one per line: what is served now, as far as we know */
+	long ttl;			/* -1 unknown */
+	char *state;			/* "untouched", "TTL lowered", "changed", "restored" */
+	char *planned;			/* "phase 'x': 10 mx.example." or NULL */
+};
+
 struct report {
 	const char *migration;		/* borrowed */
+	const struct plan *plan;	/* borrowed */
+	/* runbook parts (report_runbook_build) */
+	struct report_dns *dns;
+	size_t n_dns;
+	char *routing;			/* the transport map in force, or NULL */
+	char *routing_path, *routing_sha256;
+	int64_t routing_version;
 	time_t generated;
 	bool from_state;		/* false: nothing has run yet */
 	struct report_user *users;
@@ -58,7 +74,14 @@ int report_build(struct report *r, const struct plan *p, struct state *st,
 		 struct err *err);
 void report_release(struct report *r);
 
+/* Add the runbook parts: DNS records and the routing table in force
+ * (report_runbook.c).  st may be NULL. */
+int report_runbook_build(struct report *r, const struct plan *p,
+			 struct state *st, struct err *err);
+
 int report_write(const struct report *r, enum app_format fmt, FILE *out,
 		 bool tty);
+/* The self-contained HTML page (report_html.c). */
+void report_write_html(const struct report *r, FILE *out);
 
 #endif

@@ -201,6 +201,56 @@ static void write_json(const struct report *r, FILE *out)
 	json_free(root);
 }
 
+static void runbook_markdown(const struct report *r, FILE *out)
+{
+	static const char *const h[] = { "NAME", "TYPE", "RECORDS", ">TTL",
+					  "STATE", "PLANNED CHANGE" };
+	char ttl[24];
+	size_t i;
+
+	if (r->n_dns) {
+		struct table *t = table_new(6, h);
+
+		fprintf(out, "\n## DNS records\n\n");
+		for (i = 0; i < r->n_dns; i++) {
+			const struct report_dns *d = &r->dns[i];
+			char *recs = xstrdup(d->records ? d->records : "-");
+			char *nl;
+			const char *cells[6];
+
+			while ((nl = strchr(recs, '\n')))
+				*nl = ';';
+			snprintf(ttl, sizeof ttl, "%ld", d->ttl);
+			cells[0] = d->name;
+			cells[1] = d->type;
+			cells[2] = recs;
+			cells[3] = d->ttl >= 0 ? ttl : "-";
+			cells[4] = d->state;
+			cells[5] = d->planned ? d->planned : "-";
+			table_add(t, cells);
+			free(recs);
+		}
+		table_print(t, TABLE_MARKDOWN, out, false);
+		table_free(t);
+	}
+	if (r->routing_path) {
+		fprintf(out, "\n## Routing rules in force\n\n");
+		if (r->routing) {
+			fprintf(out, "`%s`, version %lld, sha256 `%s`:\n\n"
+				"```\n%s%s```\n", r->routing_path,
+				(long long)r->routing_version,
+				r->routing_sha256, r->routing,
+				r->routing[0] &&
+				r->routing[strlen(r->routing) - 1] != '\n' ?
+					"\n" : "");
+		} else {
+			fprintf(out, "`%s`: migrate has not written it yet; "
+				"mail follows the site's own routing.\n",
+				r->routing_path);
+		}
+	}
+}
+
 int report_write(const struct report *r, enum app_format fmt, FILE *out,
 		 bool tty)
 {
@@ -222,8 +272,12 @@ int report_write(const struct report *r, enum app_format fmt, FILE *out,
 					"where the plan says they start)");
 		fprintf(out, "## Phases\n\n");
 		phases_table(r, TABLE_MARKDOWN, out, false);
+		runbook_markdown(r, out);
 		fprintf(out, "\n## Users\n\n");
 		users_table(r, true, TABLE_MARKDOWN, out, false);
+		break;
+	case FORMAT_HTML:
+		report_write_html(r, out);
 		break;
 	case FORMAT_TABLE:
 	default:

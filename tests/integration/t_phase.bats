@@ -147,6 +147,17 @@ dns_is() {
 	[[ "$output" == *"already done"* ]]
 	run "$M" log "$PT/plan.yaml"
 	[[ "$output" == *phase-done* ]]
+	# the runbook: DNS state, the routing rules in force, who lives where
+	run "$M" report "$PT/plan.yaml" --format markdown
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"| c9.corp.example. | TXT | \"new 9\" | 2 | changed, TTL restored |"* ]]
+	[[ "$output" == *"## Routing rules in force"* ]]
+	printf '%s\n' "$output" | grep -q "^u01@corp.example	lmtp:inet:127.0.0.1:$DST_LMTP\$"
+	run "$M" report "$PT/plan.yaml" --format html
+	[ "$status" -eq 0 ]
+	[[ "$output" == "<!DOCTYPE html>"* ]]
+	[[ "$output" == *"<div class=bar title=\"100% moved\">"* ]]
+	! [[ "$output" == *"src="* || "$output" == *"<link"* || "$output" == *"<script"* ]]
 }
 
 @test "killed after each step, the phase resumes to the same end state" {

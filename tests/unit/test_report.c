@@ -170,6 +170,13 @@ static void test_merged_with_state(void **ctx)
 	assert_non_null(strstr(out, "| p1 | legacy | suite | 3 | 0 | 0 | 0 "
 				    "| 2 | 1 | 0 |"));
 	free(out);
+	out = render(&r, FORMAT_HTML);
+	assert_non_null(strstr(out, "<!DOCTYPE html>"));
+	assert_non_null(strstr(out, "login refused, &quot;wrong&quot; "
+				    "password"));
+	assert_non_null(strstr(out, "title=\"67% moved\""));
+	assert_null(strstr(out, "<script"));
+	free(out);
 	out = render(&r, FORMAT_JSON);
 	assert_non_null(strstr(out, "\"lives_on\""));
 	assert_non_null(strstr(out, "\"state\": \"failed\""));
