@@ -16,6 +16,8 @@ int app_load_plan(struct app *app)
 	struct err err;
 	int rc;
 
+	if (app->plan)
+		return 0;
 	err_clear(&err);
 	plan_diags_init(&diags);
 	rc = plan_load(app->plan_path, &app->plan, &diags, &err);

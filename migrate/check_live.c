@@ -71,6 +71,11 @@ void live_add(struct live *l, enum live_status st, const char *check,
 		  subject, r->reason);
 }
 
+char *const *live_servers(const struct live *l)
+{
+	return l->ask ? l->ask : l->servers;
+}
+
 /* Addresses of an answer appended to *v. */
 static void add_addrs(char ***v, const struct dnsctl_answer *a)
 {
@@ -98,7 +103,7 @@ struct live_host *live_host(struct live *l, const char *name)
 		int rc;
 
 		err_clear(&err);
-		rc = dnsctl_lookup(l->servers, l->resolvers, name, type,
+		rc = dnsctl_lookup(live_servers(l), l->resolvers, name, type,
 				   l->timeout_ms, &a, &err);
 		if (rc < 0) {
 			if (!h->error)
@@ -365,6 +370,8 @@ static void mx_dns_checks(struct live *l)
 				 err.msg);
 			continue;
 		}
+		/* later lookups skip servers that do not answer at all */
+		strv_push(&l->ask, server);
 		check_layout(l, server, &got);
 		if (rc == 1)
 			check_ttl(l, server, got.ttl, &row, have == 1);
@@ -386,7 +393,7 @@ static void check_fcrdns(struct live *l, const char *host, const char *addr)
 	subject = xasprintf("%s %s", host, addr);
 	dnsctl_answer_init(&a);
 	err_clear(&err);
-	rc = rev ? dnsctl_lookup(l->servers, l->resolvers, rev, "PTR",
+	rc = rev ? dnsctl_lookup(live_servers(l), l->resolvers, rev, "PTR",
 				 l->timeout_ms, &a, &err) :
 		   err_set(&err, ERR_PLAN, RETRY_NEVER, "not an address");
 	if (rc < 0) {
@@ -533,6 +540,7 @@ static void live_release(struct live *l)
 	}
 	free(l->hosts);
 	strv_free(l->servers);
+	strv_free(l->ask);
 	free(l->servers_error);
 }
 

@@ -50,6 +50,8 @@ struct live {
 	const struct plan *p;
 	const struct plan_mx *mx;	/* NULL when the plan has none */
 	char **servers;		/* authoritative servers to ask */
+	char **ask;		/* the same without those that did not answer
+				 * the MX query: for every other lookup */
 	char **resolvers;	/* borrowed from the plan */
 	char *servers_error;	/* why there are none, or NULL */
 	unsigned timeout_ms;
@@ -66,6 +68,8 @@ struct live {
 void live_add(struct live *l, enum live_status st, const char *check,
 	      const char *subject, const char *fmt, ...)
 	__attribute__((format(printf, 5, 6)));
+/* The servers to look names up with (borrowed). */
+char *const *live_servers(const struct live *l);
 /* The host's entry, looked up (A and AAAA) on first use.  Never NULL;
  * valid until the next call (the array grows). */
 struct live_host *live_host(struct live *l, const char *name);

@@ -41,7 +41,7 @@ static int txt_texts(struct live *l, const char *name, char ***out,
 	*out = NULL;
 	dnsctl_answer_init(&a);
 	err_clear(&err);
-	rc = dnsctl_lookup(l->servers, l->resolvers, name, "TXT",
+	rc = dnsctl_lookup(live_servers(l), l->resolvers, name, "TXT",
 			   l->timeout_ms, &a, &err);
 	if (rc < 0)
 		*why = xstrdup(err.msg);
@@ -271,9 +271,13 @@ void live_policy_checks(struct live *l)
 	const struct plan *p = l->p;
 
 	if (!l->servers) {
+		const char *why = l->servers_error ? l->servers_error :
+				  "the plan has no 'dns' section";
+
 		live_add(l, LIVE_SKIP, "spf", "domains", "not checked: %s",
-			 l->servers_error ? l->servers_error :
-			 "the plan names no DNS server (dns 'servers')");
+			 why);
+		live_add(l, LIVE_SKIP, "mta-sts", "domains", "not checked: %s",
+			 why);
 		return;
 	}
 	for (size_t i = 0; p->domains && p->domains[i]; i++) {

@@ -106,7 +106,7 @@ static char *dial_address(struct live *l, const struct plan_smtp_host *h,
 }
 
 static void check_session(struct live *l, const char *subject,
-			  const struct plan_smtp_host *h, unsigned port,
+			  const struct plan_smtp_host *h,
 			  const struct probe_smtp_result *r)
 {
 	bool banner_ok, ehlo_ok;
@@ -126,7 +126,6 @@ static void check_session(struct live *l, const char *subject,
 			 "'%s' and the EHLO reply '%s', not '%s' (its MX "
 			 "name)", r->banner_host ? r->banner_host : "",
 			 r->ehlo_host ? r->ehlo_host : "", h->host);
-	(void)port;
 }
 
 static void check_tls(struct live *l, const char *subject,
@@ -293,7 +292,7 @@ static void probe_host(struct live *l, const struct plan_smtp_host *h,
 		if (probe_smtp(&o, &r, &err) < 0) {
 			live_add(l, LIVE_FAIL, "smtp", subject, "%s", err.msg);
 		} else {
-			check_session(l, subject, h, port, &r);
+			check_session(l, subject, h, &r);
 			check_tls(l, subject, h, o.implicit_tls, &r);
 			if (rcpts)
 				check_backup(l, subject, rcpts, &r);
@@ -455,7 +454,7 @@ static void check_loops(struct live *l, struct gateway *gw)
 
 			dnsctl_answer_init(&a);
 			err_clear(&err);
-			if (dnsctl_lookup(l->servers, l->resolvers, host, "MX",
+			if (dnsctl_lookup(live_servers(l), l->resolvers, host, "MX",
 					  l->timeout_ms, &a, &err) > 0)
 				for (size_t k = 0; k < a.rrset.n && !hit; k++) {
 					unsigned pref;

@@ -65,6 +65,20 @@ static void print_summary(struct app *app)
 			"low ttl %u\n", plan_dns_provider_name(p->dns.provider),
 			p->dns.zone, p->dns.n_manage,
 			p->dns.n_manage == 1 ? "" : "s", p->dns.low_ttl);
+	if (p->dns.present && p->dns.mx.present) {
+		const struct plan_mx *mx = &p->dns.mx;
+
+		fprintf(out, "  mx         %s", mx->name);
+		for (i = 0; i < mx->n_hosts; i++)
+			fprintf(out, "%s %u %s (%s)", i ? "," : "",
+				mx->hosts[i].preference, mx->hosts[i].host,
+				plan_mx_role_name(mx->hosts[i].role));
+		fprintf(out, "; after the last phase");
+		for (i = 0; i < mx->n_final; i++)
+			fprintf(out, "%s %u %s", i ? "," : "",
+				mx->final[i].preference, mx->final[i].host);
+		fprintf(out, "\n");
+	}
 }
 
 static void print_json(struct app *app, const struct plan_diags *d, bool ok)

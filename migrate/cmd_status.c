@@ -25,8 +25,12 @@
 static const char *const phase_steps[] = {
 	"preflight", "lower-ttl", "prestage", "cutover",
 	"delta", "verify", "dns", "restore-ttl",
+	/* a rollback's steps, shown once it has run */
+	"rollback:route-back", "rollback:reverse-delta", "rollback:dns-undo",
+	"rollback:release",
 };
 #define N_STEPS (sizeof phase_steps / sizeof *phase_steps)
+#define N_RUN_STEPS 8
 
 struct step_row {
 	char *status, *error, *detail;
@@ -86,7 +90,7 @@ static void derive_phase_status(struct phase_view *v)
 		else if (!strcmp(s, "done") || !strcmp(s, "skipped"))
 			done++;
 	}
-	if (done == N_STEPS)
+	if (done >= N_RUN_STEPS)
 		v->status = "done";
 	else if (done && strcmp(v->status, "in progress"))
 		v->status = "in progress";
@@ -246,7 +250,11 @@ int cmd_status(struct app *app, int argc, char **argv)
 			json_set_int(o, "failed",
 				     (long long)rp->by_status[USER_FAILED]);
 			for (j = 0; j < N_STEPS; j++) {
-				struct json *s = json_object_new();
+				struct json *s;
+
+				if (j >= N_RUN_STEPS && !v->steps[j].status)
+					continue;
+				s = json_object_new();
 
 				json_set_str(s, "step", phase_steps[j]);
 				json_set_str(s, "status", v->steps[j].status ?
@@ -265,6 +273,8 @@ int cmd_status(struct app *app, int argc, char **argv)
 		for (j = 0; j < N_STEPS; j++) {
 			const struct step_row *s = &v->steps[j];
 
+			if (j >= N_RUN_STEPS && !s->status)
+				continue;
 			fprintf(app->out, "  %-12s %s", phase_steps[j],
 				s->status ? s->status : "pending");
 			if (s->started)
@@ -287,7 +297,8 @@ int cmd_status(struct app *app, int argc, char **argv)
 			for (j = 0; j < N_STEPS; j++) {
 				const char *s = c.views[i].steps[j].status;
 
-				if (!s || strcmp(s, "started"))
+				if (!s || (strcmp(s, "started") &&
+					   strcmp(s, "paused")))
 					continue;
 				c.half_done++;
 				fprintf(app->out, "  phase '%s': step %s "

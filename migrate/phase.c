@@ -399,6 +399,23 @@ static int finish_run(struct app *app, int64_t run_id, int exit_code)
 	return exit_code;
 }
 
+/* Load the plan and check --phase names one of its phases, before
+ * anything is created or locked. */
+static int check_phase_opt(struct app *app)
+{
+	int rc = app_load_plan(app);
+
+	if (rc)
+		return rc;
+	if (app->opt.phase &&
+	    plan_phase_index(app->plan, app->opt.phase) == PLAN_NONE) {
+		log_error(LOGC_MAIN, "no phase '%s' in '%s'", app->opt.phase,
+			  app->plan_path);
+		return EXIT_USAGE;
+	}
+	return 0;
+}
+
 /* --dry-run: the state is read when it exists, never created. */
 static int dry_run(struct app *app, bool rollback)
 {
@@ -444,16 +461,13 @@ int cmd_run(struct app *app, int argc, char **argv)
 	(void)argc, (void)argv;
 	if (app->opt.dry_run)
 		return dry_run(app, false);
+	if ((rc = check_phase_opt(app)) != 0)
+		return rc;
 	if ((rc = begin_run(app, "run", &run_id)) != 0)
 		return rc;
 	err_clear(&err);
 	if (app->opt.phase) {
 		idx = plan_phase_index(app->plan, app->opt.phase);
-		if (idx == PLAN_NONE) {
-			log_error(LOGC_MAIN, "no phase '%s' in '%s'",
-				  app->opt.phase, app->plan_path);
-			return finish_run(app, run_id, EXIT_USAGE);
-		}
 	} else {
 		idx = phase_next(app, &err);
 		if (err_isset(&err)) {
@@ -482,13 +496,10 @@ int cmd_rollback(struct app *app, int argc, char **argv)
 	}
 	if (app->opt.dry_run)
 		return dry_run(app, true);
+	if ((rc = check_phase_opt(app)) != 0)
+		return rc;
 	if ((rc = begin_run(app, "rollback", &run_id)) != 0)
 		return rc;
 	idx = plan_phase_index(app->plan, app->opt.phase);
-	if (idx == PLAN_NONE) {
-		log_error(LOGC_MAIN, "no phase '%s' in '%s'", app->opt.phase,
-			  app->plan_path);
-		return finish_run(app, run_id, EXIT_USAGE);
-	}
 	return finish_run(app, run_id, execute(app, idx, run_id, true));
 }

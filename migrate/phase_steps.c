@@ -138,14 +138,18 @@ static int sync_step(struct phase_run *pr, enum sync_mode mode,
 			free(why);
 		}
 	}
-	sbuf_addf(detail, "%zu user%s, %llu message%s copied (%llu bytes)",
-		  sum.n_users, sum.n_users == 1 ? "" : "s",
-		  (unsigned long long)sum.copied, sum.copied == 1 ? "" : "s",
-		  (unsigned long long)sum.bytes);
+	if (mode == SYNC_VERIFY)
+		sbuf_addf(detail, "%zu user%s compared, %llu message%s missing",
+			  sum.n_users, sum.n_users == 1 ? "" : "s",
+			  (unsigned long long)diffs, diffs == 1 ? "" : "s");
+	else
+		sbuf_addf(detail, "%zu user%s, %llu message%s copied (%llu "
+			  "bytes)", sum.n_users, sum.n_users == 1 ? "" : "s",
+			  (unsigned long long)sum.copied,
+			  sum.copied == 1 ? "" : "s",
+			  (unsigned long long)sum.bytes);
 	if (failed)
 		sbuf_addf(detail, ", %zu failed", failed);
-	if (mode == SYNC_VERIFY)
-		sbuf_addf(detail, ", %llu missing", (unsigned long long)diffs);
 	sync_summary_release(&sum);
 	if (unreachable)
 		return err_set(err, ERR_REMOTE, RETRY_LATER,

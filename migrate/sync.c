@@ -19,6 +19,7 @@
 #include "migrate/app.h"
 #include "migrate/state.h"
 #include "migrate/sync.h"
+#include "migrate/sync_int.h"
 #include "plans/plan.h"
 #include "util/csv.h"
 #include "util/err.h"
@@ -30,422 +31,6 @@
 #include "util/strmap.h"
 #include "util/timeutil.h"
 #include "util/xalloc.h"
-
-struct cred_row {
-	char *login, *secret;
-};
-
-/* A backend's credentials, loaded once. */
-struct sbackend {
-	const struct plan_backend *b;
-	struct strmap *rows;		/* per-user: address -> struct cred_row */
-	struct sbuf master;		/* master: the admin password */
-	struct imapsync_endpoint ep;
-};
-
-struct syncer {
-	struct app *app;
-	const struct sync_request *rq;
-	struct sync_summary *sum;
-	struct sbackend from, to;	/* the phase's from and to */
-	struct imapsync_folder_map *fmap;
-	const char *direction;		/* "forward" or "reverse" */
-	pthread_mutex_t lock;		/* state, output, next, progress */
-	size_t next;
-	size_t done;
-	int64_t t0;
-	int64_t last_progress;
-	bool progress_shown;
-	uint64_t *live_msgs, *live_bytes;	/* per user, for the progress line */
-};
-
-/* ---- credentials ------------------------------------------------------- */
-
-static int csv_row(void *ctx, unsigned line, char **f, size_t n,
-		   struct err *err)
-{
-	struct sbackend *sb = ctx;
-	struct cred_row *r;
-	char *addr;
-
-	if (n == 1 && f[0][0] == '\0')
-		return 0;
-	if (n < 3)
-		return err_set(err, ERR_CONFIG, RETRY_NEVER,
-			       "%s:%u: want address,login,secret",
-			       sb->b->credentials_file, line);
-	if (line == 1 && str_ieq(f[0], "address"))
-		return 0;	/* a header line */
-	addr = xstrdup(f[0]);
-	str_lower(addr);
-	r = xcalloc(1, sizeof *r);
-	r->login = xstrdup(f[1]);
-	r->secret = xstrdup(f[2]);
-	log_add_secret(r->secret);
-	r = strmap_put(sb->rows, addr, r);
-	if (r) {	/* a later line wins */
-		free(r->login);
-		free(r->secret);
-		free(r);
-	}
-	free(addr);
-	return 0;
-}
-
-static int backend_load(struct sbackend *sb, const struct plan_backend *b,
-			struct err *err)
-{
-	memset(sb, 0, sizeof *sb);
-	sb->b = b;
-	sbuf_init(&sb->master, SECRET_MAX);
-	sb->ep.name = b->name;
-	sb->ep.host = b->host;
-	sb->ep.port = b->port;
-	sb->ep.tls = b->tls == PLAN_TLS_STARTTLS ? IMAPSYNC_TLS_STARTTLS :
-		     b->tls == PLAN_TLS_NONE	 ? IMAPSYNC_TLS_NONE :
-						   IMAPSYNC_TLS_IMPLICIT;
-	sb->ep.ca_file = b->ca_file;
-	sb->ep.timeout = b->timeout;
-	switch (b->login_method) {
-	case PLAN_LOGIN_PER_USER:
-		if (!b->credentials_file)
-			return err_set(err, ERR_CONFIG, RETRY_NEVER,
-				       "backend '%s': no credentials file",
-				       b->name);
-		if (secret_check_file(b->credentials_file, "credentials file",
-				      err) < 0)
-			return err_prefix(err, "backend '%s'", b->name);
-		sb->rows = strmap_new();
-		if (csv_read_file(b->credentials_file, 4096, csv_row, sb,
-				  err) < 0)
-			return err_prefix(err, "backend '%s'", b->name);
-		break;
-	case PLAN_LOGIN_MASTER:
-		if (secret_resolve(&b->secret, &sb->master, err) < 0)
-			return err_prefix(err, "backend '%s': master password",
-					  b->name);
-		break;
-	case PLAN_LOGIN_OAUTH2:
-		break;
-	}
-	return 0;
-}
-
-static void backend_release(struct sbackend *sb)
-{
-	size_t pos = 0;
-	const char *k;
-	void *v;
-
-	if (!sb->b)
-		return;
-	while (sb->rows && strmap_next(sb->rows, &pos, &k, &v) == 0) {
-		struct cred_row *r = v;
-
-		memset(r->secret, 0, strlen(r->secret));
-		free(r->secret);
-		free(r->login);
-		free(r);
-	}
-	strmap_free(sb->rows);
-	sbuf_wipe(&sb->master);
-	sbuf_release(&sb->master);
-	memset(sb, 0, sizeof *sb);
-}
-
-/* XOAUTH2: run the token command, "{login}" and "{address}" replaced. */
-struct token_ctx {
-	const struct plan_backend *b;
-	const char *login, *address;
-};
-
-static char *subst(const char *arg, const char *login, const char *address)
-{
-	struct sbuf sb;
-	const char *p = arg;
-
-	sbuf_init(&sb, 1 << 16);
-	while (*p) {
-		if (str_has_prefix(p, "{login}")) {
-			sbuf_addstr(&sb, login);
-			p += 7;
-		} else if (str_has_prefix(p, "{address}")) {
-			sbuf_addstr(&sb, address);
-			p += 9;
-		} else {
-			sbuf_addch(&sb, *p++);
-		}
-	}
-	return sbuf_detach(&sb, NULL);
-}
-
-static int token_fetch(void *ctx, struct sbuf *out, struct err *err)
-{
-	struct token_ctx *t = ctx;
-	char **argv = NULL;
-	struct run_opts o;
-	struct run_result r;
-	size_t i;
-	int rc = -1;
-
-	for (i = 0; t->b->token_command && t->b->token_command[i]; i++) {
-		char *a = subst(t->b->token_command[i], t->login, t->address);
-
-		strv_push(&argv, a);
-		free(a);
-	}
-	if (!argv)
-		return err_set(err, ERR_CONFIG, RETRY_NEVER,
-			       "backend '%s': no token command", t->b->name);
-	memset(&o, 0, sizeof o);
-	o.timeout_ms = SECRET_COMMAND_TIMEOUT_MS;
-	o.max_output = SECRET_MAX;
-	run_result_init(&r);
-	if (run_argv(argv, &o, &r, err) < 0 || run_check(argv, &r, err) < 0)
-		goto out;
-	sbuf_rtrim(&r.out);
-	if (r.out.len == 0 || memchr(r.out.buf, '\n', r.out.len)) {
-		err_set(err, ERR_AUTH, RETRY_NEVER,
-			"the token command of backend '%s' printed %s",
-			t->b->name, r.out.len ? "more than one line" : "nothing");
-		goto out;
-	}
-	log_add_secret(r.out.buf);
-	sbuf_clear(out);
-	if (sbuf_add(out, r.out.buf, r.out.len) < 0) {
-		err_set(err, ERR_AUTH, RETRY_NEVER, "token too long");
-		goto out;
-	}
-	rc = 0;
-out:
-	sbuf_wipe(&r.out);
-	run_result_release(&r);
-	strv_free(argv);
-	return rc;
-}
-
-/* The credentials of user u on backend sb; login is the user's login
- * there (NULL: the address). */
-static int user_cred(struct sbackend *sb, const struct plan_user *u,
-		     const char *login, struct imapsync_cred *cr,
-		     struct token_ctx *tc, struct err *err)
-{
-	const struct plan_backend *b = sb->b;
-
-	memset(cr, 0, sizeof *cr);
-	cr->user = login ? login : u->address;
-	switch (b->login_method) {
-	case PLAN_LOGIN_PER_USER: {
-		struct cred_row *r = strmap_get(sb->rows, u->address);
-
-		if (!r)
-			return err_set(err, ERR_CONFIG, RETRY_NEVER,
-				       "backend '%s': no line for '%s' in "
-				       "credentials file '%s'", b->name,
-				       u->address, b->credentials_file);
-		cr->method = IMAPSYNC_AUTH_LOGIN;
-		if (r->login[0])
-			cr->user = r->login;
-		cr->secret = r->secret;
-		break;
-	}
-	case PLAN_LOGIN_MASTER:
-		cr->method = IMAPSYNC_AUTH_MASTER;
-		cr->admin = b->login_user;
-		cr->secret = sb->master.buf;
-		break;
-	case PLAN_LOGIN_OAUTH2:
-		cr->method = IMAPSYNC_AUTH_XOAUTH2;
-		tc->b = b;
-		tc->login = cr->user;
-		tc->address = u->address;
-		cr->token_fn = token_fetch;
-		cr->token_ctx = tc;
-		break;
-	}
-	return 0;
-}
-
-/* ---- the store, over the state ------------------------------------------ */
-
-struct store_ctx {
-	struct syncer *sx;
-	const char *user;
-};
-
-static int st_folder_get(void *ctx, const char *src, const char *dst,
-			 struct imapsync_folder_state *fs, struct err *err)
-{
-	struct store_ctx *c = ctx;
-	struct state_folder f;
-	int rc;
-
-	memset(fs, 0, sizeof *fs);
-	if (!c->sx->app->state)
-		return 0;
-	pthread_mutex_lock(&c->sx->lock);
-	rc = state_folder_get(c->sx->app->state, c->user, c->sx->direction,
-			      src, &f, err);
-	pthread_mutex_unlock(&c->sx->lock);
-	if (rc == 1 && strcmp(f.dst_folder, dst) != 0)
-		rc = 0;	/* the folder goes elsewhere now: start afresh */
-	if (rc == 1) {
-		fs->src_uidvalidity = (uint32_t)f.src_uidvalidity;
-		fs->src_last_uid = (uint32_t)f.src_last_uid;
-		fs->src_modseq = (uint64_t)f.src_highestmodseq;
-		fs->src_messages = (uint32_t)f.msgs;
-		fs->src_bytes = (uint64_t)f.bytes;
-		fs->dst_uidvalidity = (uint32_t)f.dst_uidvalidity;
-		fs->dst_last_uid = (uint32_t)f.dst_last_uid;
-		fs->dst_modseq = (uint64_t)f.dst_highestmodseq;
-	}
-	state_folder_release(&f);
-	return rc;
-}
-
-static const char *pair_status(enum imapsync_pair_status s)
-{
-	return s == IMAPSYNC_PAIR_MATCHED ? "matched" :
-	       s == IMAPSYNC_PAIR_SKIPPED ? "skipped" : "copied";
-}
-
-static int st_commit(void *ctx, const char *src, const char *dst,
-		     const struct imapsync_folder_state *fs,
-		     const struct imapsync_pair *pairs, size_t n,
-		     struct err *err)
-{
-	struct store_ctx *c = ctx;
-	struct state *st = c->sx->app->state;
-	struct state_folder f;
-	size_t i;
-	int rc = -1;
-
-	if (!st)
-		return 0;
-	memset(&f, 0, sizeof f);
-	f.src_folder = (char *)(uintptr_t)src;
-	f.dst_folder = (char *)(uintptr_t)dst;
-	f.src_uidvalidity = fs->src_uidvalidity;
-	f.src_last_uid = fs->src_last_uid;
-	f.src_highestmodseq = (int64_t)fs->src_modseq;
-	f.msgs = fs->src_messages;
-	f.bytes = (int64_t)fs->src_bytes;
-	f.dst_uidvalidity = fs->dst_uidvalidity;
-	f.dst_last_uid = fs->dst_last_uid;
-	f.dst_highestmodseq = (int64_t)fs->dst_modseq;
-	pthread_mutex_lock(&c->sx->lock);
-	if (state_begin(st, err) < 0)
-		goto out;
-	for (i = 0; i < n; i++) {
-		struct state_msg m;
-
-		memset(&m, 0, sizeof m);
-		m.src_uid = pairs[i].src_uid;
-		m.dst_uid = pairs[i].dst_uid;
-		m.identity = pairs[i].ident;
-		m.identity_len = IMAPSYNC_IDENT_LEN;
-		m.size = (int64_t)pairs[i].size;
-		m.flags = pairs[i].flags;
-		m.status = pair_status(pairs[i].status);
-		m.note = pairs[i].note;
-		if (state_msgmap_put(st, c->user, c->sx->direction, src,
-				     fs->src_uidvalidity, dst,
-				     fs->dst_uidvalidity, &m, err) < 0) {
-			state_rollback(st);
-			goto out;
-		}
-	}
-	if (state_folder_put(st, c->user, c->sx->direction, &f, err) < 0) {
-		state_rollback(st);
-		goto out;
-	}
-	rc = state_commit(st, err);
-out:
-	pthread_mutex_unlock(&c->sx->lock);
-	return rc;
-}
-
-struct load_ctx {
-	int (*fn)(void *fctx, const struct imapsync_pair *p);
-	void *fctx;
-};
-
-static int load_one(void *ctx, const struct state_msg *m)
-{
-	struct load_ctx *l = ctx;
-	struct imapsync_pair p;
-
-	memset(&p, 0, sizeof p);
-	p.src_uid = (uint32_t)m->src_uid;
-	p.dst_uid = (uint32_t)m->dst_uid;
-	p.size = (uint64_t)m->size;
-	if (m->identity && m->identity_len == IMAPSYNC_IDENT_LEN)
-		memcpy(p.ident, m->identity, IMAPSYNC_IDENT_LEN);
-	p.status = str_eq(m->status, "matched") ? IMAPSYNC_PAIR_MATCHED :
-		   str_eq(m->status, "skipped") ? IMAPSYNC_PAIR_SKIPPED :
-						  IMAPSYNC_PAIR_COPIED;
-	p.flags = m->flags;
-	p.note = m->note;
-	return l->fn(l->fctx, &p);
-}
-
-static int st_map_load(void *ctx, const char *src, uint32_t src_uidv,
-		       const char *dst, uint32_t dst_uidv,
-		       int (*fn)(void *fctx, const struct imapsync_pair *p),
-		       void *fctx, struct err *err)
-{
-	struct store_ctx *c = ctx;
-	struct load_ctx l = { fn, fctx };
-	int rc;
-
-	if (!c->sx->app->state)
-		return 0;
-	pthread_mutex_lock(&c->sx->lock);
-	rc = state_msgmap_foreach(c->sx->app->state, c->user, c->sx->direction,
-				  true, src, src_uidv, dst, dst_uidv, load_one,
-				  &l, err);
-	pthread_mutex_unlock(&c->sx->lock);
-	return rc < 0 ? -1 : 0;
-}
-
-static int st_map_forget(void *ctx, const char *src, uint32_t src_uidv,
-			 const char *dst, uint32_t dst_uidv,
-			 const uint32_t *uids, size_t n, struct err *err)
-{
-	struct store_ctx *c = ctx;
-	struct state *st = c->sx->app->state;
-	int64_t *v = NULL;
-	size_t i;
-	int rc;
-
-	if (!st)
-		return 0;
-	if (uids) {
-		v = xcalloc(n + 1, sizeof *v);
-		for (i = 0; i < n; i++)
-			v[i] = uids[i];
-	}
-	pthread_mutex_lock(&c->sx->lock);
-	rc = state_begin(st, err);
-	if (rc == 0)
-		rc = state_msgmap_forget(st, c->user, c->sx->direction, src,
-					 src_uidv, dst, dst_uidv, v, uids ? n : 0,
-					 err);
-	if (rc == 0)
-		rc = state_commit(st, err);
-	else
-		state_rollback(st);
-	pthread_mutex_unlock(&c->sx->lock);
-	free(v);
-	return rc;
-}
-
-static const struct imapsync_store_ops store_ops = {
-	.folder_get = st_folder_get,
-	.commit = st_commit,
-	.map_load = st_map_load,
-	.map_forget = st_map_forget,
-};
 
 /* ---- progress and problems ------------------------------------------------ */
 
@@ -747,15 +332,15 @@ static void run_user(struct syncer *sx, struct ujob *j)
 	job.folders.subscriptions = true;
 	job.expunge = rq->expunge;
 	job.dry_run = rq->dry_run;
-	job.store = sx->app->state ? &store_ops : NULL;
+	job.store = sx->app->state ? &sync_store_ops : NULL;
 	job.store_ctx = &sc;
 	job.progress = on_progress;
 	job.problem = on_problem;
 	job.cb_ctx = j;
-	rc = user_cred(sb, u, rev ? u->dest_login : u->source_login,
+	rc = sync_cred_user(sb, u, rev ? u->dest_login : u->source_login,
 		       &job.src_cred, &ts, &e);
 	if (rc == 0)
-		rc = user_cred(db, u, rev ? u->source_login : u->dest_login,
+		rc = sync_cred_user(db, u, rev ? u->source_login : u->dest_login,
 			       &job.dst_cred, &td, &e);
 	if (rc == 0) {
 		job.flags = flags_policy(sx, u);
@@ -859,11 +444,11 @@ int sync_preflight(struct app *app, size_t phase, struct err *err)
 	if (!p || phase >= p->n_phases)
 		return err_set(err, ERR_INTERNAL, RETRY_NEVER,
 			       "sync: no such phase");
-	rc = backend_load(&a, &p->backends[p->phases[phase].from], err);
+	rc = sync_cred_load(&a, &p->backends[p->phases[phase].from], err);
 	if (rc == 0)
-		rc = backend_load(&b, &p->backends[p->phases[phase].to], err);
-	backend_release(&a);
-	backend_release(&b);
+		rc = sync_cred_load(&b, &p->backends[p->phases[phase].to], err);
+	sync_cred_release(&a);
+	sync_cred_release(&b);
 	return rc;
 }
 
@@ -899,8 +484,8 @@ int sync_run(struct app *app, const struct sync_request *rq,
 	sx.sum = sum;
 	sx.direction = rq->mode == SYNC_REVERSE ? "reverse" : "forward";
 	pthread_mutex_init(&sx.lock, NULL);
-	if (backend_load(&sx.from, &p->backends[ph->from], err) < 0 ||
-	    backend_load(&sx.to, &p->backends[ph->to], err) < 0)
+	if (sync_cred_load(&sx.from, &p->backends[ph->from], err) < 0 ||
+	    sync_cred_load(&sx.to, &p->backends[ph->to], err) < 0)
 		goto out;
 	sx.fmap = xcalloc(p->folders.n_map + 1, sizeof *sx.fmap);
 	for (k = 0; k < p->folders.n_map; k++) {
@@ -959,8 +544,8 @@ out:
 	free(sx.fmap);
 	free(sx.live_msgs);
 	free(sx.live_bytes);
-	backend_release(&sx.from);
-	backend_release(&sx.to);
+	sync_cred_release(&sx.from);
+	sync_cred_release(&sx.to);
 	pthread_mutex_destroy(&sx.lock);
 	return rc;
 }

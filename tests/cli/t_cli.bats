@@ -131,14 +131,22 @@ assert d["valid"] is True and d["users"] == 10 and d["phases"] == 3, d
 	[[ "$output" == *"nope.yaml"* ]]
 }
 
-@test "run and rollback say they are not available yet (69)" {
+@test "run and rollback refuse bad arguments before touching anything" {
+	run "$M" rollback examples/demo/plan.yaml --state "$T/s.db"
+	[ "$status" -eq 64 ]
+	[[ "$output" == *"--phase NAME is required"* ]]
 	for c in run rollback; do
-		run "$M" "$c" examples/demo/plan.yaml --state "$T/s.db"
-		[ "$status" -eq 69 ]
-		[[ "$output" == *"not available in this build yet"* ]]
+		run "$M" "$c" examples/demo/plan.yaml --phase nope --state "$T/s.db"
+		[ "$status" -eq 64 ]
+		[[ "$output" == *"no phase 'nope' in 'examples/demo/plan.yaml'"* ]]
 	done
-	run "$M" examples/demo/plan.yaml --state "$T/s.db"
-	[ "$status" -eq 69 ]
+	# a missing secret is a configuration error, and nothing is created
+	run env -u DEMO_MASTER_PW "$M" examples/demo/plan.yaml --dry-run --state "$T/s.db"
+	echo "$output"
+	[ "$status" -eq 78 ]
+	[[ "$output" == *"running phase 'pilot' (dry run: nothing is changed)"* ]]
+	[[ "$output" == *"+ alice@corp.example lmtp:inet:127.0.0.1:28024"* ]]
+	[[ "$output" == *"environment variable 'DEMO_MASTER_PW' is not set"* ]]
 	[ ! -e "$T/s.db" ]
 }
 
