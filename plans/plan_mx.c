@@ -234,7 +234,8 @@ static bool plan_mx_item(struct plan_build *b, const struct ptree *it,
 	return true;
 }
 
-/* A list of MX hosts; *present tells whether the key was there. */
+/* The list of MX hosts under key (NULL when absent or not a list; the
+ * bad items left out), its position in *pos. */
 static struct plan_smtp_host *plan_mx_list(struct plan_build *b,
 					   const struct ptree *m,
 					   const char *key, size_t *n,
@@ -374,6 +375,14 @@ static void plan_mx_probe(struct plan_build *b, const struct ptree *m,
 		mx->probe_foreign = xstrdup("relay-probe@migrate-probe.example");
 }
 
+/* How many items the list under key has. */
+static size_t plan_mx_given(const struct ptree *m, const char *key)
+{
+	const struct ptree *v = ptree_get(m, key);
+
+	return v && v->kind == PTREE_SEQ ? v->n : 0;
+}
+
 void plan_read_mx(struct plan_build *b, const struct ptree *dns)
 {
 	static const char *const keys[] = {
@@ -458,10 +467,12 @@ void plan_read_mx(struct plan_build *b, const struct ptree *dns)
 	if (!mx->helo)
 		mx->helo = xstrdup("migrate-check.invalid");
 	plan_mx_probe(b, m, mx);
-	if (mx->hosts)
+	/* (a list whose items were all bad has been reported already) */
+	if (mx->hosts && (mx->n_hosts || plan_mx_given(m, "hosts") == 0))
 		plan_mx_layout_check(b, mx->hosts, mx->n_hosts,
 				     b->mx_hosts_pos, "'hosts'", false);
-	if (mx->final_declared && mx->final)
+	if (mx->final_declared && mx->final &&
+	    (mx->n_final || plan_mx_given(m, "final") == 0))
 		b->mx_final_ok = plan_mx_layout_check(b, mx->final,
 						      mx->n_final,
 						      b->mx_final_pos,

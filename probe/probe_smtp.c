@@ -329,7 +329,8 @@ static int send_line(struct conn *c, const char *fmt, ...)
 				ERR_clear_error();
 		} else {
 			do
-				n = write(c->fd, sb.buf + done, sb.len - done);
+				n = send(c->fd, sb.buf + done, sb.len - done,
+					 MSG_NOSIGNAL);
 			while (n < 0 && errno == EINTR);
 		}
 		if (n <= 0) {

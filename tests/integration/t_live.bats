@@ -393,6 +393,16 @@ line() {
 	line OK backup-relay "mx3.corp.example:25 relay-probe@migrate-probe.example"
 }
 
+@test "backup: a backup that rejects a real user of the domain fails" {
+	plan p.yaml
+	# the first user of the domain is probed; mx2 does not list zed
+	sed -i 's|  - { address: alice@corp.example }|  - { address: zed@corp.example }\n  - { address: alice@corp.example }|' p.yaml
+	run "$M" check --live p.yaml
+	echo "$output"
+	[ "$status" -eq 69 ]
+	line FAIL backup-accept "mx2.corp.example:25 zed@corp.example" | grep -F "rejected (550 5.1.1 <zed@corp.example>: Recipient address rejected: User unknown in relay recipient table): the backup would bounce"
+}
+
 @test "backup: an open relay fails; the probes never send DATA" {
 	HOSTS="      - { host: mx4.corp.example, preference: 20, role: backup, connect: { \"25\": \"127.0.0.1:$P4\" } }" plan p.yaml
 	pdns_rr corp.example. MX 3600 "10 gw.corp.example." "20 mx4.corp.example."
