@@ -97,7 +97,8 @@ static void last_words(const struct imap_conn *c, char *buf, size_t size)
 static bool code_is_transient(const char *code)
 {
 	static const char *const codes[] = { "UNAVAILABLE", "INUSE",
-					     "SERVERBUG", "LIMIT", NULL };
+					     "SERVERBUG", "LIMIT",
+					     "EXPUNGEISSUED", NULL };
 	size_t i;
 
 	for (i = 0; codes[i]; i++)

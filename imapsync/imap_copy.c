@@ -339,7 +339,7 @@ static void test_crash(const struct imap_append_msg *am, size_t n)
 /* Fetch, append and commit one batch (UIDs ascending).  Pairs committed
  * cover a prefix of the batch; the marks move over it. */
 static int copy_batch(struct imap_fctx *fx, const uint32_t *uids, size_t n,
-		      const struct imap_msgs *meta, struct err *err)
+		      struct err *err)
 {
 	struct imap_sync *sy = fx->sy;
 	struct imap_body *b = xcalloc(n + 1, sizeof *b);
@@ -350,7 +350,6 @@ static int copy_batch(struct imap_fctx *fx, const uint32_t *uids, size_t n,
 	struct err aerr;
 	int rc = -1, arc;
 
-	(void)meta;
 	err_clear(&aerr);
 	if (imap_fetch_bodies(&sy->src, uids, n, SPOOL_MEM, b, &got, err) < 0)
 		goto out;
@@ -463,7 +462,7 @@ static int copy_window(struct imap_fctx *fx, const uint32_t *uids, size_t n,
 					      (unsigned long long)limit);
 
 			/* flush what is before it, so the marks stay exact */
-			if (nb && copy_batch(fx, batch, nb, &meta, err) < 0) {
+			if (nb && copy_batch(fx, batch, nb, err) < 0) {
 				free(why);
 				goto out;
 			}
@@ -487,14 +486,14 @@ static int copy_window(struct imap_fctx *fx, const uint32_t *uids, size_t n,
 			continue;
 		}
 		if (nb && (nb >= max_msgs || bytes + m->size > max_bytes)) {
-			if (copy_batch(fx, batch, nb, &meta, err) < 0)
+			if (copy_batch(fx, batch, nb, err) < 0)
 				goto out;
 			nb = bytes = 0;
 		}
 		batch[nb++] = m->uid;
 		bytes += m->size;
 	}
-	if (nb && copy_batch(fx, batch, nb, &meta, err) < 0)
+	if (nb && copy_batch(fx, batch, nb, err) < 0)
 		goto out;
 	rc = 0;
 out:

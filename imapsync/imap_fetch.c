@@ -374,6 +374,7 @@ struct stream_ctx {
 	struct chunk_target *v;
 	size_t n, alloc;
 	size_t max_mem;
+	bool hash_only;			/* identities: keep no bytes */
 	bool failed;
 };
 
@@ -389,7 +390,10 @@ static bool on_chunk(int type, struct mailimap_msg_att_body_section *sec,
 			sc->v = xreallocarray(sc->v, sc->alloc, sizeof *sc->v);
 		}
 		sc->v[sc->n].sec = sec;
-		imap_spool_init(&sc->v[sc->n].spool, sc->max_mem);
+		if (sc->hash_only)
+			imap_spool_init_hash(&sc->v[sc->n].spool);
+		else
+			imap_spool_init(&sc->v[sc->n].spool, sc->max_mem);
 		sc->n++;
 	}
 	if (imap_spool_add(&sc->v[sc->n - 1].spool, bytes, len) < 0) {
@@ -465,7 +469,7 @@ int imap_fetch_hash(struct imap_conn *c, struct imap_msg **msgs, size_t n,
 		clistiter *it;
 
 		memset(&sc, 0, sizeof sc);
-		sc.max_mem = 1;	/* only the hash matters: keep nothing */
+		sc.hash_only = true;
 		for (j = 0; j < k; j++)
 			uids[j] = msgs[i + j]->uid;
 		if (k > 1)
@@ -536,7 +540,8 @@ int imap_fetch_bodies(struct imap_conn *c, const uint32_t *uids, size_t n,
 	sc.max_mem = max_mem;
 	if (n == 0)
 		return 0;
-	if (fetch_streamed(c, uids, n, IMAP_FETCH_FLAGS | IMAP_FETCH_DATE,
+	if (fetch_streamed(c, uids, n,
+			   IMAP_FETCH_SIZE | IMAP_FETCH_FLAGS | IMAP_FETCH_DATE,
 			   &sc, &res, err) < 0) {
 		stream_release(&sc);
 		return -1;
@@ -548,6 +553,7 @@ int imap_fetch_bodies(struct imap_conn *c, const uint32_t *uids, size_t n,
 		struct imap_spool *sp;
 		const char *head;
 		size_t hlen;
+		uint64_t rsize;
 
 		memset(b, 0, sizeof *b);
 		msg_parse(clist_content(it), &b->m, &sec);
@@ -563,14 +569,18 @@ int imap_fetch_bodies(struct imap_conn *c, const uint32_t *uids, size_t n,
 			imap_spool_init(&b->spool, 1);	/* an empty body */
 		}
 		imap_spool_finish(&b->spool);
+		/* the identity takes the size as the server states it, as
+		 * every other identity does (imap_fetch_meta); the pair
+		 * records the bytes that were copied */
+		rsize = b->m.size ? b->m.size : b->spool.size;
 		b->m.size = b->spool.size;
 		if (!b->m.flags)
 			b->m.flags = xstrdup("");
 		head = imap_spool_head(&b->spool, 256 * 1024, &hlen);
-		b->m.has_mid = imap_ident_from_header(head, hlen, b->m.size,
+		b->m.has_mid = imap_ident_from_header(head, hlen, rsize,
 						      b->m.ident);
 		if (!b->m.has_mid)
-			imap_ident_from_digest(b->spool.digest, b->m.size,
+			imap_ident_from_digest(b->spool.digest, rsize,
 					       b->m.ident);
 		b->m.has_ident = true;
 		k++;

@@ -178,9 +178,12 @@ struct imap_spool {
 	unsigned char digest[32];
 	bool finished;
 	bool failed;			/* a write to the temp file failed */
+	bool hash_only;			/* keep nothing, only hash and count */
 };
 
 void imap_spool_init(struct imap_spool *sp, size_t max_mem);
+/* A spool that only hashes and counts (identity of a message). */
+void imap_spool_init_hash(struct imap_spool *sp);
 void imap_spool_release(struct imap_spool *sp);
 int imap_spool_add(struct imap_spool *sp, const void *p, size_t n);
 void imap_spool_finish(struct imap_spool *sp);

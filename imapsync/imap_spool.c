@@ -27,6 +27,12 @@ void imap_spool_init(struct imap_spool *sp, size_t max_mem)
 		abort();
 }
 
+void imap_spool_init_hash(struct imap_spool *sp)
+{
+	imap_spool_init(sp, 1);
+	sp->hash_only = true;
+}
+
 void imap_spool_release(struct imap_spool *sp)
 {
 	if (sp->fd >= 0)
@@ -79,6 +85,8 @@ int imap_spool_add(struct imap_spool *sp, const void *p, size_t n)
 		return 0;
 	EVP_DigestUpdate(sp->sha, p, n);
 	sp->size += n;
+	if (sp->hash_only)
+		return 0;
 	if (sp->fd < 0 && sp->len + n <= sp->max_mem) {
 		if (sp->len + n > sp->alloc) {
 			size_t a = sp->alloc ? sp->alloc : 4096;

@@ -223,9 +223,12 @@ int imap_verify_folder(struct imap_sync *sy, const struct imap_fplan *fp,
 				 p && p->status == IMAPSYNC_PAIR_SKIPPED ?
 					 xasprintf("skipped: %s",
 						   p->note ? p->note : "") :
+					 s->has_ident ?
 					 xasprintf("identity %s",
 						   imap_ident_hex(s->ident, hex,
-								  sizeof hex)));
+								  sizeof hex)) :
+					 xasprintf("no Message-ID, %llu bytes",
+						   (unsigned long long)s->size));
 		}
 	}
 	for (i = 0; i < dm.n; i++) {

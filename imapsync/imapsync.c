@@ -108,8 +108,8 @@ void imap_sync_problem(struct imap_sync *sy, enum imapsync_problem_kind kind,
 	vsnprintf(buf, sizeof buf, fmt, ap);
 	va_end(ap);
 	if (!sy->job->problem) {
-		log_warn(LOGC_SYNC, "%s: folder '%s'%s: %s", sy->job->user,
-			 folder, uid ? "" : "", buf);
+		log_warn(LOGC_SYNC, "%s: folder '%s': %s", sy->job->user,
+			 folder, buf);
 		return;
 	}
 	p.kind = kind;
@@ -321,17 +321,14 @@ static int sync_folder(struct imap_sync *sy, const struct imap_fplan *fp,
 	unsigned tries = sy->job->retries ? sy->job->retries : 3, n;
 	struct err e;
 
+	/* the counts of a failed attempt stay: what it did was committed,
+	 * and the retry starts from there */
 	for (n = 1;; n++) {
-		struct imapsync_folder_result keep = *fr;
-
 		err_clear(&e);
 		if (imap_copy_folder(sy, fp, fr, &e) == 0)
 			return 0;
 		if (e.retry != RETRY_NOW || n > tries)
 			break;
-		/* counts of the failed attempt were committed: keep them;
-		 * the retry starts from the commit */
-		(void)keep;
 		if (recover(sy, n, &e, &e) < 0)
 			break;
 	}
@@ -422,8 +419,8 @@ int imapsync_run(const struct imapsync_job *job, struct imapsync_result *r,
 	if (r->folders_failed) {
 		err_copy(err, &first);
 		if (r->folders_failed > 1)
-			err_prefix(err, "%u of %zu folders failed, the first",
-				   r->folders_failed, todo);
+			err_prefix(err, "%u of %zu folders not synced; the "
+				   "first failure", r->folders_failed, todo);
 		goto out;
 	}
 	rc = 0;

@@ -10,7 +10,7 @@
  * OpenSSL never show through this header.
  *
  * Used for every copy a phase makes:
- *	prestage	src = the phase's "from", dst = its "to", flags: source wins
+ *	prestage	src = the phase's "from", dst = its "to"; source flags win
  *	delta		the same, after cutover: IMAPSYNC_FLAGS_KEEP_DST
  *	reverse delta	src = "to", dst = "from" (the store answers in the
  *			job's orientation, see below): only messages that
@@ -70,7 +70,8 @@ struct imapsync_endpoint {
 enum imapsync_auth {
 	IMAPSYNC_AUTH_LOGIN = 0,	/* LOGIN user secret */
 	IMAPSYNC_AUTH_MASTER,		/* AUTHENTICATE PLAIN, authzid = user,
-					 * authcid = admin (SASL-IR if offered) */
+					 * authcid = admin (SASL-IR if
+					 * offered) */
 	IMAPSYNC_AUTH_MASTER_LOGIN,	/* LOGIN "user<sep>admin" secret
 					 * (Dovecot's master user form) */
 	IMAPSYNC_AUTH_XOAUTH2,		/* AUTHENTICATE XOAUTH2 user token */
@@ -92,21 +93,22 @@ struct imapsync_cred {
 /* Folder selection and naming (from the plan's folders: section). */
 struct imapsync_folder_map {
 	const char *from;	/* source name, UTF-8 */
-	const char *to;		/* destination name, UTF-8, '/' between levels */
+	const char *to;		/* destination name, UTF-8, '/' for levels */
 };
 
 struct imapsync_folder_opts {
-	bool special_use;		/* map \Sent, \Drafts... by use (default on) */
-	char *const *exclude;		/* fnmatch patterns, NULL-terminated, or NULL */
+	bool special_use;		/* map \Sent, \Drafts... by use */
+	char *const *exclude;		/* fnmatch patterns, NULL-terminated */
 	const struct imapsync_folder_map *map;
 	size_t n_map;
 	bool subscriptions;		/* copy subscriptions (default on) */
 };
 
 enum imapsync_flags_policy {
-	IMAPSYNC_FLAGS_SOURCE = 0,	/* destination flags follow the source */
+	IMAPSYNC_FLAGS_SOURCE = 0,	/* destination follows the source */
 	IMAPSYNC_FLAGS_KEEP_DST,	/* only source changes the destination
-					 * has not changed itself (after cutover) */
+					 * has not made itself (after
+					 * cutover) */
 };
 
 /* ---- the message map, kept by the caller ----------------------------- */
@@ -115,8 +117,8 @@ enum imapsync_flags_policy {
 
 enum imapsync_pair_status {
 	IMAPSYNC_PAIR_COPIED = 0,	/* appended by us */
-	IMAPSYNC_PAIR_MATCHED,		/* found on the destination by identity */
-	IMAPSYNC_PAIR_SKIPPED,		/* not copied (too large, refused): note says why */
+	IMAPSYNC_PAIR_MATCHED,		/* found on the destination */
+	IMAPSYNC_PAIR_SKIPPED,		/* not copied: note says why */
 };
 
 /* One source message and its destination counterpart, in the job's
@@ -126,18 +128,18 @@ struct imapsync_pair {
 	uint64_t size;
 	unsigned char ident[IMAPSYNC_IDENT_LEN];
 	enum imapsync_pair_status status;
-	const char *flags;	/* flags as last synced ("\\Seen $Label"), or NULL */
+	const char *flags;	/* as last synced ("\\Seen $Label"), or NULL */
 	const char *note;	/* SKIPPED: the reason; else NULL */
 };
 
 /* Per folder pair: the marks below which everything was handled. */
 struct imapsync_folder_state {
 	uint32_t src_uidvalidity, src_last_uid;
-	uint64_t src_modseq;		/* HIGHESTMODSEQ at the last sync, 0: none */
+	uint64_t src_modseq;		/* HIGHESTMODSEQ then, 0: none */
 	uint32_t src_messages;		/* MESSAGES at the last sync */
 	uint32_t dst_uidvalidity, dst_last_uid;
 	uint64_t dst_modseq;
-	uint64_t src_bytes;		/* sizes of the paired source messages */
+	uint64_t src_bytes;		/* sizes of the paired messages */
 };
 
 /*
@@ -186,8 +188,8 @@ struct imapsync_progress {
 
 enum imapsync_problem_kind {
 	IMAPSYNC_PROB_SKIPPED = 0,	/* a message was not copied */
-	IMAPSYNC_PROB_KEYWORD,		/* a keyword the destination cannot keep */
-	IMAPSYNC_PROB_FOLDER,		/* a folder could not be created or selected */
+	IMAPSYNC_PROB_KEYWORD,		/* a keyword the destination lacks */
+	IMAPSYNC_PROB_FOLDER,		/* a folder-level problem */
 	IMAPSYNC_PROB_NAME,		/* a folder name had to be changed */
 };
 
@@ -196,7 +198,7 @@ struct imapsync_problem {
 	const char *folder;	/* source folder */
 	uint32_t uid;		/* source UID, 0 if none */
 	uint64_t size;
-	const char *detail;	/* "too large: 2100000 bytes, APPENDLIMIT 1048576" */
+	const char *detail;	/* "refused as too large (...)" */
 };
 
 struct imapsync_job {
@@ -205,14 +207,14 @@ struct imapsync_job {
 	struct imapsync_cred src_cred, dst_cred;
 	struct imapsync_folder_opts folders;
 	enum imapsync_flags_policy flags;
-	bool expunge;		/* propagate source expunges to the destination */
-	bool dry_run;		/* read both sides, change nothing, report what would copy */
+	bool expunge;		/* propagate source expunges */
+	bool dry_run;		/* change nothing; say what would copy */
 	unsigned retries;	/* reconnect attempts after a failure; 0: 3 */
-	unsigned backoff_ms;	/* first wait before a reconnect; 0: 1000, doubled each time */
+	unsigned backoff_ms;	/* first wait; 0: 1000, doubled each time */
 	size_t batch_bytes;	/* bodies fetched per FETCH round; 0: 8 MiB */
 	unsigned batch_msgs;	/* messages per FETCH round; 0: 100 */
 
-	const struct imapsync_store_ops *store;	/* NULL: no memory (dry runs, verify) */
+	const struct imapsync_store_ops *store;	/* NULL: no memory */
 	void *store_ctx;
 
 	void (*progress)(void *ctx, const struct imapsync_progress *p);
@@ -225,7 +227,7 @@ struct imapsync_folder_result {
 	char *src_name, *dst_name;	/* UTF-8 */
 	bool excluded;
 	bool noselect;			/* a parent only: holds no messages */
-	bool created;			/* destination folder created (or would be) */
+	bool created;			/* created (or would be) */
 	uint32_t src_msgs;		/* messages on the source */
 	uint64_t src_bytes;		/* of the paired messages */
 	uint32_t dst_msgs;		/* messages on the destination */
@@ -256,11 +258,11 @@ int imapsync_run(const struct imapsync_job *job, struct imapsync_result *r,
 /* ---- verify ---------------------------------------------------------- */
 
 enum imapsync_diff_kind {
-	IMAPSYNC_DIFF_MISSING = 0,	/* on the source, not on the destination */
+	IMAPSYNC_DIFF_MISSING = 0,	/* on the source only */
 	IMAPSYNC_DIFF_EXTRA,		/* on the destination only */
 	IMAPSYNC_DIFF_FLAGS,		/* paired, flags differ */
 	IMAPSYNC_DIFF_DATE,		/* paired, INTERNALDATE differs */
-	IMAPSYNC_DIFF_FOLDER,		/* a source folder has no destination folder */
+	IMAPSYNC_DIFF_FOLDER,		/* no destination folder */
 };
 
 struct imapsync_diff {
@@ -268,7 +270,7 @@ struct imapsync_diff {
 	char *src_folder, *dst_folder;
 	uint32_t src_uid, dst_uid;	/* 0 where there is none */
 	uint64_t size;
-	char *detail;		/* Message-ID, flags on both sides, skip reason */
+	char *detail;		/* identity, flags on both sides, why */
 };
 
 struct imapsync_verify_result {

@@ -15,6 +15,7 @@
  * SE_SECRET (both sides use the same credentials).
  * Exit 0 when the call succeeded; verify prints every difference.
  */
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -151,6 +152,7 @@ static int login_mode(void)
 
 int main(int argc, char **argv)
 {
+	signal(SIGPIPE, SIG_IGN);
 	log_set_progname("sync_engine");
 	imapsync_global_init();
 	if (argc >= 2 && !strcmp(argv[1], "plan"))
