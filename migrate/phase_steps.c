@@ -344,6 +344,13 @@ static int step_cutover(struct phase_run *pr, struct sbuf *detail,
 		}
 		state_phase_release(&sp);
 	}
+	if (pr->n_failed && pr->app->opt.force) {
+		log_warn(LOGC_MAIN, "phase '%s': --force: cutting over %zu "
+			 "user%s that failed an earlier step", pr->ph->name,
+			 pr->n_failed, pr->n_failed == 1 ? "" : "s");
+		memset(pr->failed, 0, pr->ph->n_users * sizeof *pr->failed);
+		pr->n_failed = 0;
+	}
 	users = members(pr, from_name(pr), &n, err);
 	if (!users)
 		return -1;

@@ -16,7 +16,7 @@ setup_file() {
 	export PT
 	chmod 755 "$PT"
 	: >"$PT/users"
-	for i in $(seq -w 1 24); do echo "u$i@corp.example u${i}pw" >>"$PT/users"; done
+	for i in $(seq -w 1 25); do echo "u$i@corp.example u${i}pw" >>"$PT/users"; done
 	SANDBOX_USERS=$PT/users SANDBOX_ZONE_TTL=2 "$SB/up.sh" "$PT/lab" >"$PT/up.out" 2>&1 || {
 		cat "$PT/up.out" >&2
 		return 1
@@ -31,7 +31,7 @@ setup_file() {
 	done
 	curl -sf -X PATCH -H "X-API-Key: $PDNS_API_KEY" --data "{\"rrsets\":[${rr%,}]}" \
 		"$PDNS_API/servers/localhost/zones/corp.example." >/dev/null
-	for i in $(seq -w 1 24); do
+	for i in $(seq -w 1 25); do
 		"$SB/seed.sh" "$PT/lab" "u$i@corp.example" small "$i" >/dev/null
 	done
 	write_plan "$PT/plan.yaml"
@@ -83,7 +83,8 @@ dns:
   servers: ["127.0.0.1:$PDNS_DNS"]
 users:
 YAML
-		for i in $(seq -w 1 24); do echo "  - { address: u$i@corp.example }"; done
+		# u26 and u27 have no mailbox anywhere: they fail preflight
+		for i in $(seq -w 1 27); do echo "  - { address: u$i@corp.example }"; done
 		echo "phases:"
 		echo "  - { name: p0, users: [u01@corp.example, u02@corp.example], from: src, to: dst,"
 		echo "      dns_change: { \"c9.corp.example. TXT\": ['\"new 9\"'] } }"
@@ -98,6 +99,8 @@ YAML
 		done
 		echo "  - { name: c9, users: [u19@corp.example, u20@corp.example], from: src, to: dst }"
 		echo "  - { name: flow, users: [u21@corp.example, u22@corp.example, u23@corp.example, u24@corp.example], from: src, to: dst }"
+		echo "  - { name: mixed, users: [u25@corp.example, u26@corp.example], from: src, to: dst }"
+		echo "  - { name: forced, users: [u27@corp.example], from: src, to: dst }"
 		[ -z "${2:-}" ] || printf '%s\n' "$2"
 	} >"$1"
 }
@@ -201,10 +204,10 @@ dns_is() {
 	# u25 does not exist on the servers: it joins the plan (and fails
 	# its preflight) without disturbing the others
 	write_plan "$PT/edited.yaml"
-	sed -i 's/^phases:/  - { address: u25@corp.example }\nphases:/' "$PT/edited.yaml"
-	sed -i 's/u23@corp.example, u24@corp.example\]/u23@corp.example, u24@corp.example, u25@corp.example]/' "$PT/edited.yaml"
+	sed -i 's/^phases:/  - { address: u28@corp.example }\nphases:/' "$PT/edited.yaml"
+	sed -i 's/u23@corp.example, u24@corp.example\]/u23@corp.example, u24@corp.example, u28@corp.example]/' "$PT/edited.yaml"
 	run "$M" report "$PT/edited.yaml" --format csv
-	[[ "$output" == *"u25@corp.example,,src,flow,pending"* ]]
+	[[ "$output" == *"u28@corp.example,,src,flow,pending"* ]]
 	# removing p0, which ran, contradicts what happened
 	write_plan "$PT/removed.yaml"
 	sed -i '/name: p0/,+1d' "$PT/removed.yaml"
@@ -271,4 +274,25 @@ received() {
 	echo "# lost $lost, doubled $doubled" >&3
 	[ "$lost" -eq 0 ]
 	[ "$doubled" -eq 0 ]
+}
+
+@test "one user's failure never stops the others: done with errors, the failed user stays on the source" {
+	run "$M" run "$PT/plan.yaml" --phase mixed
+	echo "$output"
+	[ "$status" -eq 3 ]
+	[[ "$output" == *"phase 'mixed' done with errors: 1 of 2 users failed and stay on 'src':"* ]]
+	[[ "$output" == *"  u26@corp.example"* ]]
+	run "$M" report "$PT/plan.yaml" --format csv
+	[[ "$output" == *"u25@corp.example,,dst,mixed,verified,"* ]]
+	printf '%s\n' "$output" | grep -q "^u26@corp.example,,src,mixed,failed,.*u26@corp.example"
+	[ "$(postmap -c "$POSTFIX_CONF" -q u25@corp.example "lmdb:$TRANSPORT_MAP")" = "lmtp:inet:127.0.0.1:$DST_LMTP" ]
+	[ -z "$(postmap -c "$POSTFIX_CONF" -q u26@corp.example "lmdb:$TRANSPORT_MAP")" ]
+	run "$M" status "$PT/plan.yaml"
+	[[ "$output" == *"phase 'mixed' (src -> dst, 2 users): done with errors"* ]]
+	[[ "$output" == *"1 user failed (see 'migrate report')"* ]]
+	# --force cuts a failed user over anyway, with a warning
+	run "$M" run "$PT/plan.yaml" --phase forced --force
+	echo "$output"
+	[[ "$output" == *"--force: cutting over 1 user that failed an earlier step"* ]]
+	[ "$(postmap -c "$POSTFIX_CONF" -q u27@corp.example "lmdb:$TRANSPORT_MAP")" = "lmtp:inet:127.0.0.1:$DST_LMTP" ]
 }
