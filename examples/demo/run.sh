@@ -58,7 +58,8 @@ probe_mail() {
 			--to "$u" --header "Subject: $tag" --silent 2 </dev/null ||
 			echo "  (swaks to $u failed)"
 	done
-	printf '  %-22s %-8s %s\n' USER LEGACY SUITE
+	printf '  %-22s %-8s %-8s %s\n' USER LEGACY SUITE "LIVES ON (report)"
+	"$M" report "$PLAN" --format csv | tail -n +2 | cut -d, -f1,3 | tr -d '\r' >"$ROOT/build/demo/where"
 	for u in $USERS; do
 		deadline=$((SECONDS + 20))
 		while :; do
@@ -67,10 +68,21 @@ probe_mail() {
 			[ $((s + d)) -ge 1 ] || [ $SECONDS -ge $deadline ] || { sleep 0.2; continue; }
 			break
 		done
-		printf '  %-22s %-8s %s\n' "$u" "$([ "$s" -gt 0 ] && echo "got it" || echo -)" \
-			"$([ "$d" -gt 0 ] && echo "got it" || echo -)"
+		lives=$(sed -n "s/^$u,//p" "$ROOT/build/demo/where")
+		printf '  %-22s %-8s %-8s %s\n' "$u" "$([ "$s" -gt 0 ] && echo "got it" || echo -)" \
+			"$([ "$d" -gt 0 ] && echo "got it" || echo -)" "$lives"
+		# the mail, the report and the gateway table must agree
+		want_s=0 want_d=1 route=$(postmap -c "$POSTFIX_CONF" -q "$u" "lmdb:$TRANSPORT_MAP" || true)
+		[ "$lives" = legacy ] && want_s=1 want_d=0
+		if [ "$s" != $want_s ] || [ "$d" != $want_d ] ||
+			{ [ "$lives" = suite ] && [ "$route" != "lmtp:inet:127.0.0.1:$DST_LMTP" ]; } ||
+			{ [ "$lives" = legacy ] && [ -n "$route" ]; }; then
+			echo "  MISMATCH for $u: legacy $s, suite $d, report '$lives', route '$route'" >&2
+			mismatch=$((mismatch + 1))
+		fi
 	done
 }
+mismatch=0
 
 say "probe: where does mail for each user land now?"
 probe_mail
@@ -99,7 +111,19 @@ if [ $engine = 1 ]; then
 	probe_mail
 fi
 
+if [ $engine = 1 ]; then
+	say "DNS after the last phase (dig @127.0.0.1 -p $PDNS_DNS corp.example MX)"
+	mx=$(dig @127.0.0.1 -p "$PDNS_DNS" +short corp.example MX)
+	echo "  $mx"
+	[ "$mx" = "10 mx.suite-host.example." ] || { echo "  MISMATCH: MX is '$mx'" >&2; mismatch=$((mismatch + 1)); }
+fi
+
 say "migrate status $PLAN"
 "$M" status "$PLAN"
 say "migrate report $PLAN"
 "$M" report "$PLAN"
+if [ $mismatch -gt 0 ]; then
+	echo "demo: $mismatch mismatch(es) between mail, report, gateway and DNS" >&2
+	exit 1
+fi
+say "demo done: after every phase, mail, report, gateway table and DNS agreed"

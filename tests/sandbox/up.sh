@@ -7,7 +7,8 @@
 #   BIND 9                    DNS B+54 (RFC 2136 + TSIG hmac-sha256)
 #   Knot DNS                  DNS B+55 (RFC 2136 + TSIG hmac-sha256)
 #
-# Without BASEPORT, the first base in 20000..31000 (step 200, from a random
+# Without BASEPORT (27000 and bases whose ports would meet its ports are
+# left to `make demo`), the first base in 20000..31000 (step 200, from a random
 # start) whose ports are all free is used.  Writes DIR/env (every port, path
 # and secret; mode 0600) and DIR/pids (every pidfile, for down.sh).  Nothing
 # outside DIR is written.  On any failure the servers already started are
@@ -79,10 +80,22 @@ if [ -n "$BASE" ]; then
 		die "port ${b#* } (${b% *}) on 127.0.0.1 is busy; choose another base port"
 	fi
 else
+	# base 27000 belongs to `make demo` (examples/demo/plan.yaml): never
+	# pick a base whose ports would take one of the demo's
+	demo_clash() {
+		local o p
+		for o in "${OFFS[@]}"; do
+			for p in "${OFFS[@]}"; do
+				[ $(($1 + o)) = $((27000 + p)) ] && return 0
+			done
+		done
+		return 1
+	}
 	n=$(((31000 - 20000) / 200 + 1))
 	start=$((RANDOM % n))
 	for ((k = 0; k < n; k++)); do
 		cand=$((20000 + ((start + k) % n) * 200))
+		demo_clash "$cand" && continue
 		busy_port "$cand" >/dev/null || { BASE=$cand; break; }
 	done
 	[ -n "$BASE" ] || die "no free base port in 20000..31000"
