@@ -65,8 +65,9 @@ int phase_fail_user(struct phase_run *pr, size_t member, const char *why,
 	u.last_error = xstrdup(why);
 	rc = state_user_put(pr->app->state, &u, err);
 	state_user_release(&u);
-	log_warn(LOGC_MAIN, "phase '%s': user '%s': %s", pr->ph->name, addr,
-		 why);
+	/* The engine that failed has already said why, as an error. */
+	log_info(LOGC_MAIN, "phase '%s': user '%s' left out of the cutover",
+		 pr->ph->name, addr);
 	state_event_add(pr->app->state, pr->run_id, pr->ph->name, addr,
 			"user-failed", why, err);
 	return rc;

@@ -130,6 +130,11 @@ static int sync_step(struct phase_run *pr, enum sync_mode mode,
 					    xstrdup(u->error ? u->error :
 							       "failed");
 
+			if (u->ok)
+				log_warn(LOGC_MAIN, "phase '%s': user '%s': %s",
+					 pr->ph->name,
+					 pr->app->plan->users[u->user].address,
+					 why);
 			if (phase_fail_user(pr, m, why, err) < 0) {
 				free(why);
 				sync_summary_release(&sum);
