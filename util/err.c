@@ -19,6 +19,10 @@ void err_clear(struct err *e)
 
 static void err_vset(struct err *e, enum err_cat cat, enum err_retry retry,
 		     const char *fmt, va_list ap)
+	__attribute__((format(printf, 4, 0)));
+
+static void err_vset(struct err *e, enum err_cat cat, enum err_retry retry,
+		     const char *fmt, va_list ap)
 {
 	e->cat = cat == ERR_NONE ? ERR_INTERNAL : cat;
 	e->retry = retry;

@@ -255,6 +255,9 @@ static void log_emit(const char *prefix, const char *body, size_t n)
 }
 
 static void log_vemit(const char *prefix, const char *fmt, va_list ap)
+	__attribute__((format(printf, 2, 0)));
+
+static void log_vemit(const char *prefix, const char *fmt, va_list ap)
 {
 	struct sbuf body;
 
