@@ -195,6 +195,45 @@ static void appenduid_from_info(struct imap_conn *c, struct imap_cmd_reply *r)
 	}
 }
 
+int imap_cmd_tag(const struct imap_conn *c)
+{
+	return c->s ? c->s->imap_tag : 0;
+}
+
+int imap_cmd_read_reply_to(struct imap_conn *c, int tag,
+			    struct imap_cmd_reply *r, struct err *err)
+{
+	int last;
+
+	if (!imap_conn_alive(c))
+		return stream_fail(c, err);
+	/* libetpan checks the tag of a reply against its current tag */
+	last = c->s->imap_tag;
+	c->s->imap_tag = tag;
+	if (imap_cmd_read_reply(c, r, err) < 0)
+		return -1;
+	if (c->s)
+		c->s->imap_tag = last;
+	return 0;
+}
+
+int imap_cmd_flush(struct imap_conn *c, struct err *err)
+{
+	if (!imap_conn_alive(c) || mailstream_flush(c->s->imap_stream) < 0)
+		return stream_fail(c, err);
+	return 0;
+}
+
+bool imap_cmd_quotable(const char *s)
+{
+	const unsigned char *p;
+
+	for (p = (const unsigned char *)s; *p; p++)
+		if (*p >= 0x80 || *p == '\r' || *p == '\n')
+			return false;
+	return true;
+}
+
 int imap_cmd_read_reply(struct imap_conn *c, struct imap_cmd_reply *r,
 			 struct err *err)
 {

@@ -537,9 +537,25 @@ int imap_conn_open(struct imap_conn *c, const struct imapsync_endpoint *ep,
 		if (caps_fetch(c, err) < 0)
 			return -1;
 	}
-	if (r != MAILIMAP_NO_ERROR_AUTHENTICATED && authenticate(c, err) < 0)
+	if (r != MAILIMAP_NO_ERROR_AUTHENTICATED) {
+		/* the login reply usually carries the new capabilities
+		 * ([CAPABILITY ...]): a CAPABILITY command saved */
+		if (c->s->imap_connection_info &&
+		    c->s->imap_connection_info->imap_capability) {
+			mailimap_capability_data_free(
+				c->s->imap_connection_info->imap_capability);
+			c->s->imap_connection_info->imap_capability = NULL;
+		}
+		if (authenticate(c, err) < 0)
+			return -1;
+	}
+	if (c->s->imap_connection_info &&
+	    c->s->imap_connection_info->imap_capability &&
+	    r != MAILIMAP_NO_ERROR_AUTHENTICATED)
+		caps_read(c);
+	else if (caps_fetch(c, err) < 0)
 		return -1;
-	if (caps_fetch(c, err) < 0 || namespace_read(c, err) < 0)
+	if (namespace_read(c, err) < 0)
 		return -1;
 	log_debug(LOGC_IMAP, "%s: logged in as '%s'; delimiter '%c', prefix "
 		  "'%s'%s%s%s%s", c->where, cred->user, c->delim ? c->delim : '-',
@@ -555,8 +571,16 @@ void imap_conn_close(struct imap_conn *c)
 	if (c->s) {
 		if (imap_conn_alive(c) &&
 		    c->s->imap_state != MAILIMAP_STATE_DISCONNECTED) {
+			struct err e;
+
+			/* LOGOUT sent, its answer not waited for (a round
+			 * trip saved per session) */
+			err_clear(&e);
 			mailimap_set_timeout(c->s, 5);
-			(void)mailimap_logout(c->s);
+			if (imap_cmd_begin(c, &e) == 0 &&
+			    imap_cmd_puts(c, "LOGOUT\r\n", &e) == 0)
+				(void)imap_cmd_flush(c, &e);
+			imap_conn_drop(c);
 		}
 		mailimap_free(c->s);
 		c->s = NULL;
@@ -604,27 +628,13 @@ void imap_conn_unselect(struct imap_conn *c)
 	c->perm_any = false;
 }
 
-int imap_conn_select(struct imap_conn *c, const char *raw, bool rw,
-		     struct err *err)
+/* The selection fields from libetpan's selection info. */
+static void select_fill(struct imap_conn *c, const char *raw, bool rw,
+			uint64_t modseq)
 {
-	struct mailimap_selection_info *si;
-	uint64_t modseq = 0;
+	struct mailimap_selection_info *si = c->s->imap_selection_info;
 	clistiter *it;
-	int r;
 
-	imap_conn_unselect(c);
-	if (!imap_conn_alive(c))
-		return stream_fail(c, err);
-	c->ncommands++;
-	if (c->caps.condstore)
-		r = rw ? mailimap_select_condstore(c->s, raw, &modseq) :
-			 mailimap_examine_condstore(c->s, raw, &modseq);
-	else
-		r = rw ? mailimap_select(c->s, raw) : mailimap_examine(c->s, raw);
-	if (r != MAILIMAP_NO_ERROR)
-		return imap_conn_fail(c, r, err, "%s '%s'",
-				      rw ? "SELECT" : "EXAMINE", raw);
-	si = c->s->imap_selection_info;
 	c->sel = xstrdup(raw);
 	c->sel_rw = rw;
 	c->modseq = modseq;
@@ -648,6 +658,93 @@ int imap_conn_select(struct imap_conn *c, const char *raw, bool rw,
 	}
 	if (!c->perm)
 		strv_push(&c->perm, "");	/* known, and empty */
+}
+
+int imap_conn_select(struct imap_conn *c, const char *raw, bool rw,
+		     struct err *err)
+{
+	uint64_t modseq = 0;
+	int r;
+
+	imap_conn_unselect(c);
+	if (!imap_conn_alive(c))
+		return stream_fail(c, err);
+	c->ncommands++;
+	if (c->caps.condstore)
+		r = rw ? mailimap_select_condstore(c->s, raw, &modseq) :
+			 mailimap_examine_condstore(c->s, raw, &modseq);
+	else
+		r = rw ? mailimap_select(c->s, raw) : mailimap_examine(c->s, raw);
+	if (r != MAILIMAP_NO_ERROR)
+		return imap_conn_fail(c, r, err, "%s '%s'",
+				      rw ? "SELECT" : "EXAMINE", raw);
+	select_fill(c, raw, rw, modseq);
+	return 0;
+}
+
+int imap_conn_select_send(struct imap_conn *c, const char *raw, bool rw,
+			  int *tag, struct err *err)
+{
+	imap_conn_unselect(c);
+	if (imap_cmd_begin(c, err) < 0 ||
+	    imap_cmd_puts(c, rw ? "SELECT " : "EXAMINE ", err) < 0 ||
+	    imap_cmd_astring(c, raw, err) < 0 ||
+	    imap_cmd_puts(c, c->caps.condstore ? " (CONDSTORE)\r\n" : "\r\n",
+			  err) < 0)
+		return -1;
+	*tag = imap_cmd_tag(c);
+	return 0;
+}
+
+int imap_conn_select_read(struct imap_conn *c, int tag, const char *raw,
+			  bool rw, struct err *err)
+{
+	struct imap_cmd_reply r;
+	uint64_t modseq = 0;
+	clistiter *it;
+
+	if (!imap_conn_alive(c))
+		return stream_fail(c, err);
+	/* as libetpan's own SELECT: a fresh selection info for the parser
+	 * to fill from the untagged data */
+	if (c->s->imap_selection_info)
+		mailimap_selection_info_free(c->s->imap_selection_info);
+	c->s->imap_selection_info = mailimap_selection_info_new();
+	memset(&r, 0, sizeof r);
+	if (imap_cmd_read_reply_to(c, tag, &r, err) < 0)
+		return -1;
+	if (r.cond != MAILIMAP_RESP_COND_STATE_OK) {
+		imap_conn_fail_reply(c, &r, err, "%s '%s'",
+				     rw ? "SELECT" : "EXAMINE", raw);
+		imap_cmd_reply_release(&r);
+		if (c->s) {
+			if (c->s->imap_selection_info)
+				mailimap_selection_info_free(
+					c->s->imap_selection_info);
+			c->s->imap_selection_info = NULL;
+			if (imap_conn_alive(c))
+				c->s->imap_state = MAILIMAP_STATE_AUTHENTICATED;
+		}
+		return -1;
+	}
+	imap_cmd_reply_release(&r);
+	for (it = c->s->imap_response_info &&
+			  c->s->imap_response_info->rsp_extension_list ?
+		      clist_begin(c->s->imap_response_info->rsp_extension_list) :
+		      NULL;
+	     it; it = clist_next(it)) {
+		struct mailimap_extension_data *e = clist_content(it);
+		struct mailimap_condstore_resptextcode *rc;
+
+		if (e->ext_extension != &mailimap_extension_condstore ||
+		    e->ext_type != MAILIMAP_CONDSTORE_TYPE_RESP_TEXT_CODE)
+			continue;
+		rc = e->ext_data;
+		if (rc && rc->cs_type == MAILIMAP_CONDSTORE_RESPTEXTCODE_HIGHESTMODSEQ)
+			modseq = rc->cs_data.cs_modseq_value;
+	}
+	c->s->imap_state = MAILIMAP_STATE_SELECTED;
+	select_fill(c, raw, rw, modseq);
 	return 0;
 }
 
@@ -665,68 +762,4 @@ bool imap_conn_flag_ok(const struct imap_conn *c, const char *f)
 		if (str_ieq(c->perm[i], f))
 			return true;
 	return false;
-}
-
-int imap_conn_status(struct imap_conn *c, const char *raw,
-		     struct imap_status *st, struct err *err)
-{
-	struct mailimap_status_att_list *al = mailimap_status_att_list_new_empty();
-	struct mailimap_mailbox_data_status *res = NULL;
-	clistiter *it;
-	int r;
-
-	memset(st, 0, sizeof *st);
-	mailimap_status_att_list_add(al, MAILIMAP_STATUS_ATT_UIDVALIDITY);
-	mailimap_status_att_list_add(al, MAILIMAP_STATUS_ATT_UIDNEXT);
-	mailimap_status_att_list_add(al, MAILIMAP_STATUS_ATT_MESSAGES);
-	if (c->caps.condstore)
-		mailimap_status_att_list_add(al,
-					     MAILIMAP_STATUS_ATT_HIGHESTMODSEQ);
-	c->ncommands++;
-	r = mailimap_status(c->s, raw, al, &res);
-	mailimap_status_att_list_free(al);
-	if (r != MAILIMAP_NO_ERROR) {
-		if (imap_conn_alive(c) && r == MAILIMAP_ERROR_STATUS)
-			return 0;	/* NO: take it as "not there" */
-		return imap_conn_fail(c, r, err, "STATUS '%s'", raw);
-	}
-	st->exists = true;
-	for (it = res && res->st_info_list ? clist_begin(res->st_info_list)
-					    : NULL;
-	     it; it = clist_next(it)) {
-		struct mailimap_status_info *i = clist_content(it);
-
-		switch (i->st_att) {
-		case MAILIMAP_STATUS_ATT_UIDVALIDITY:
-			st->uidvalidity = i->st_value;
-			break;
-		case MAILIMAP_STATUS_ATT_UIDNEXT:
-			st->uidnext = i->st_value;
-			break;
-		case MAILIMAP_STATUS_ATT_MESSAGES:
-			st->messages = i->st_value;
-			break;
-		case MAILIMAP_STATUS_ATT_HIGHESTMODSEQ:
-		case MAILIMAP_STATUS_ATT_EXTENSION:
-			if (i->st_ext_data &&
-			    i->st_ext_data->ext_extension ==
-				    &mailimap_extension_condstore &&
-			    i->st_ext_data->ext_type ==
-				    MAILIMAP_CONDSTORE_TYPE_STATUS_INFO) {
-				struct mailimap_condstore_status_info *cs =
-					i->st_ext_data->ext_data;
-
-				st->modseq = cs->cs_highestmodseq_value;
-			} else if (i->st_att ==
-				   MAILIMAP_STATUS_ATT_HIGHESTMODSEQ) {
-				st->modseq = i->st_value;
-			}
-			break;
-		default:
-			break;
-		}
-	}
-	if (res)
-		mailimap_mailbox_data_status_free(res);
-	return 0;
 }

@@ -31,9 +31,6 @@
 #include "util/strmap.h"
 #include "util/xalloc.h"
 
-#define DEFAULT_BATCH_BYTES ((size_t)8 << 20)
-#define DEFAULT_BATCH_MSGS 100
-#define SPOOL_MEM ((size_t)1 << 20)	/* per body; more goes to a file */
 #define COPY_WINDOW 500			/* candidates per metadata FETCH */
 
 /* ---- pairs -------------------------------------------------------------- */
@@ -166,13 +163,17 @@ static int unchanged(struct imap_fctx *fx, struct err *err)
 
 	if (!sy->src.caps.condstore || !st->src_modseq)
 		return 0;	/* flag changes cannot be seen without CONDSTORE */
-	if (imap_conn_status(&sy->src, fx->fp->src_raw, &s, err) < 0)
+	if (fx->fp->have_st)
+		s = fx->fp->src_st;
+	else if (imap_folders_status(&sy->src, fx->fp->src_raw, &s, err) < 0)
 		return -1;
 	if (!s.exists || s.uidvalidity != st->src_uidvalidity ||
 	    s.uidnext == 0 || s.uidnext - 1 != st->src_last_uid ||
 	    s.messages != st->src_messages || s.modseq != st->src_modseq)
 		return 0;
-	if (imap_conn_status(&sy->dst, fx->fp->dst_raw, &d, err) < 0)
+	if (fx->fp->have_st)
+		d = fx->fp->dst_st;
+	else if (imap_folders_status(&sy->dst, fx->fp->dst_raw, &d, err) < 0)
 		return -1;
 	if (!d.exists || d.uidvalidity != st->dst_uidvalidity)
 		return 0;
@@ -315,190 +316,18 @@ out:
 
 /* ---- copying ------------------------------------------------------------ */
 
-/* Test hook (MIGRATE_TEST_CRASH_AFTER_APPEND=N): the process dies once
- * N messages were appended, before they are recorded, as a kill -9
- * would; the crash/resume tests check that a re-run copies none twice. */
-static void test_crash(const struct imap_append_msg *am, size_t n)
-{
-	static unsigned long appended;
-	static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
-	const char *v = getenv("MIGRATE_TEST_CRASH_AFTER_APPEND");
-	unsigned long limit;
-	size_t i;
-
-	if (!v || !*v)
-		return;
-	limit = strtoul(v, NULL, 10);
-	pthread_mutex_lock(&lock);
-	for (i = 0; i < n; i++)
-		if (am[i].uid && ++appended >= limit)
-			_exit(99);
-	pthread_mutex_unlock(&lock);
-}
-
-/* Fetch, append and commit one batch (UIDs ascending).  Pairs committed
- * cover a prefix of the batch; the marks move over it. */
-static int copy_batch(struct imap_fctx *fx, const uint32_t *uids, size_t n,
-		      struct err *err)
-{
-	struct imap_sync *sy = fx->sy;
-	struct imap_body *b = xcalloc(n + 1, sizeof *b);
-	struct imap_append_msg *am = xcalloc(n + 1, sizeof *am);
-	struct imapsync_pair *pv = xcalloc(n + 1, sizeof *pv);
-	char **filtered = xcalloc(n + 1, sizeof *filtered);
-	size_t got = 0, i, np = 0;
-	struct err aerr;
-	int rc = -1, arc;
-
-	err_clear(&aerr);
-	if (imap_fetch_bodies(&sy->src, uids, n, SPOOL_MEM, b, &got, err) < 0)
-		goto out;
-	for (i = 0; i < got; i++) {
-		filtered[i] = imap_flags_filter(fx, b[i].m.flags);
-		am[i].data = &b[i].spool;
-		am[i].flags = filtered[i];
-		am[i].date = b[i].m.has_date ? &b[i].m.date : NULL;
-	}
-	arc = imap_append_batch(&sy->dst, fx->fp->dst_raw, am, got, &aerr);
-	test_crash(am, got);
-	for (i = 0; i < got; i++) {
-		struct imapsync_pair *p = &pv[np];
-		bool done = am[i].uid || am[i].refused ||
-			    (arc == 0 && !am[i].refused);
-
-		if (!done || (am[i].refused && !am[i].too_big))
-			break;	/* a prefix only: the marks must not skip */
-		p->src_uid = b[i].m.uid;
-		p->dst_uid = am[i].uid;
-		p->size = b[i].m.size;
-		memcpy(p->ident, b[i].m.ident, IMAPSYNC_IDENT_LEN);
-		p->flags = b[i].m.flags;
-		if (am[i].refused) {
-			p->status = IMAPSYNC_PAIR_SKIPPED;
-			p->dst_uid = 0;
-			p->note = am[i].why;
-			fx->fr->skipped++;
-			imap_sync_problem(sy, IMAPSYNC_PROB_SKIPPED,
-					  fx->fp->src_name, p->src_uid, p->size,
-					  "%s", am[i].why);
-		} else {
-			p->status = IMAPSYNC_PAIR_COPIED;
-			fx->fr->copied++;
-			fx->fr->bytes_copied += p->size;
-			fx->bytes += p->size;
-			sy->prog.msgs_copied++;
-			sy->prog.bytes_copied += p->size;
-			if (p->dst_uid > fx->st.dst_last_uid &&
-			    sy->dst.caps.uidplus)
-				fx->st.dst_last_uid = p->dst_uid;
-		}
-		if (p->src_uid > fx->st.src_last_uid)
-			fx->st.src_last_uid = p->src_uid;
-		np++;
-	}
-	/* messages the source lost between SEARCH and FETCH: past them too */
-	if (arc == 0 && np == got && got < n && n && uids[n - 1] > fx->st.src_last_uid)
-		fx->st.src_last_uid = uids[n - 1];
-	if (imap_copy_commit(fx, pv, np, err) < 0)
-		goto out;
-	imap_sync_progress(sy);
-	if (arc < 0) {
-		err_copy(err, &aerr);
-		goto out;
-	}
-	if (np < got) {	/* refused, not for its size: stop this folder */
-		err_set(err, ERR_REMOTE, RETRY_NEVER,
-			"%s: APPEND of message %u (%llu bytes) to '%s' %s",
-			sy->dst.where, b[np].m.uid,
-			(unsigned long long)b[np].m.size, fx->fp->dst_name,
-			am[np].why ? am[np].why : "refused");
-		goto out;
-	}
-	rc = 0;
-out:
-	for (i = 0; i < n; i++) {
-		free(am[i].why);
-		free(filtered[i]);
-		if (i < got)
-			imap_body_release(&b[i]);
-	}
-	free(filtered);
-	free(am);
-	free(pv);
-	free(b);
-	return rc;
-}
-
-/* Candidates too large for the destination are skipped unfetched. */
+/* Candidates by UID: their sizes, then the batches. */
 static int copy_window(struct imap_fctx *fx, const uint32_t *uids, size_t n,
-		       struct err *err)
+		       bool last, struct err *err)
 {
-	struct imap_sync *sy = fx->sy;
-	const struct imapsync_job *job = sy->job;
-	size_t max_bytes = job->batch_bytes ? job->batch_bytes : DEFAULT_BATCH_BYTES;
-	unsigned max_msgs = job->batch_msgs ? job->batch_msgs : DEFAULT_BATCH_MSGS;
-	uint64_t limit = sy->dst.caps.appendlimit;
 	struct imap_msgs meta;
-	uint32_t *batch = xcalloc(n + 1, sizeof *batch);
-	size_t i, nb = 0, bytes = 0;
-	int rc = -1;
+	int rc;
 
 	memset(&meta, 0, sizeof meta);
-	if (imap_fetch_meta(&sy->src, uids, n, IMAP_FETCH_SIZE, &meta, err) < 0)
-		goto out;
-	for (i = 0; i < meta.n; i++) {
-		sy->prog.msgs_todo++;
-		sy->prog.bytes_todo += meta.v[i].size;
-	}
-	for (i = 0; i < meta.n; i++) {
-		struct imap_msg *m = &meta.v[i];
-
-		if (limit && m->size > limit) {
-			struct imapsync_pair p;
-			char *why = xasprintf("too large: %llu bytes, the "
-					      "destination accepts at most "
-					      "%llu (APPENDLIMIT)",
-					      (unsigned long long)m->size,
-					      (unsigned long long)limit);
-
-			/* flush what is before it, so the marks stay exact */
-			if (nb && copy_batch(fx, batch, nb, err) < 0) {
-				free(why);
-				goto out;
-			}
-			nb = bytes = 0;
-			memset(&p, 0, sizeof p);
-			p.src_uid = m->uid;
-			p.size = m->size;
-			p.status = IMAPSYNC_PAIR_SKIPPED;
-			p.note = why;
-			if (p.src_uid > fx->st.src_last_uid)
-				fx->st.src_last_uid = p.src_uid;
-			fx->fr->skipped++;
-			imap_sync_problem(sy, IMAPSYNC_PROB_SKIPPED,
-					  fx->fp->src_name, m->uid, m->size,
-					  "%s", why);
-			rc = imap_copy_commit(fx, &p, 1, err);
-			free(why);
-			if (rc < 0)
-				goto out;
-			rc = -1;
-			continue;
-		}
-		if (nb && (nb >= max_msgs || bytes + m->size > max_bytes)) {
-			if (copy_batch(fx, batch, nb, err) < 0)
-				goto out;
-			nb = bytes = 0;
-		}
-		batch[nb++] = m->uid;
-		bytes += m->size;
-	}
-	if (nb && copy_batch(fx, batch, nb, err) < 0)
-		goto out;
-	rc = 0;
-out:
+	rc = imap_fetch_meta(&fx->sy->src, uids, n, IMAP_FETCH_SIZE, &meta, err);
+	if (rc == 0)
+		rc = imap_batch_copy(fx, meta.v, meta.n, last, NULL, err);
 	imap_msgs_release(&meta);
-	free(batch);
 	return rc;
 }
 
@@ -630,6 +459,31 @@ static int dry_cands(struct imap_fctx *fx, const struct imap_uids *cand,
 	return rc;
 }
 
+/* The destination's side of a folder's start (CREATE if needed, SELECT),
+ * run in a thread while the source is examined. */
+struct dst_open {
+	struct imap_fctx *fx;
+	struct err err;
+	int rc;
+};
+
+static void *dst_open_run(void *p)
+{
+	struct dst_open *d = p;
+	struct imap_fctx *fx = d->fx;
+	struct imap_conn *dc = &fx->sy->dst;
+
+	d->rc = 0;
+	if (!fx->fp->dst_exists && !fx->fr->created) {
+		d->rc = imap_folders_create(dc, NULL, fx->fp->dst_raw, &d->err);
+		if (d->rc == 0)
+			fx->fr->created = true;
+	}
+	if (d->rc == 0)
+		d->rc = imap_conn_select(dc, fx->fp->dst_raw, true, &d->err);
+	return NULL;
+}
+
 static int folder_body(struct imap_fctx *fx, int have,
 		       const struct imapsync_folder_state *old, struct err *err)
 {
@@ -637,31 +491,68 @@ static int folder_body(struct imap_fctx *fx, int have,
 	const struct imapsync_job *job = sy->job;
 	const struct imap_fplan *fp = fx->fp;
 	struct imap_conn *sc = &sy->src, *dc = &sy->dst;
-	uint32_t src_uidv, src_next, src_exists, dst_next0;
+	uint32_t src_uidv, src_next, src_exists, dst_next0, pre_first = 0;
 	uint64_t src_modseq;
 	struct imap_uids cand;
+	struct imap_msgs pre;
+	struct imap_first *first = NULL;
+	bool have_pre = false;
 	size_t i, k;
 	int rc = -1;
 
 	memset(&cand, 0, sizeof cand);
-	if (imap_conn_select(sc, fp->src_raw, false, err) < 0)
-		return -1;
+	memset(&pre, 0, sizeof pre);
+	if (fp->created)
+		fx->fr->created = true;
+	if (!job->dry_run) {
+		/* source and destination at once: EXAMINE and the list of
+		 * new messages with their sizes here, CREATE/SELECT there */
+		struct dst_open d;
+		pthread_t t;
+		bool threaded;
+		int src_rc;
+
+		memset(&d, 0, sizeof d);
+		d.fx = fx;
+		err_clear(&d.err);
+		threaded = pthread_create(&t, NULL, dst_open_run, &d) == 0;
+		if (!threaded)
+			dst_open_run(&d);
+		src_rc = imap_ahead_take(fx, have, old, &pre, &pre_first,
+					 &have_pre) ? 0 :
+			 imap_ahead_src_open(fx, have, old, &pre, &pre_first,
+					     &have_pre, err);
+		/* a folder new to the state, into an empty destination
+		 * folder: its first batch is all new (most likely); fetch
+		 * it while the destination selects */
+		if (src_rc == 0 && have == 0 && have_pre && pre.n &&
+		    (fp->created || (fp->have_st && fp->dst_st.exists &&
+				     fp->dst_st.messages == 0)))
+			first = imap_batch_first(fx, pre.v, pre.n);
+		if (threaded)
+			pthread_join(t, NULL);
+		if (src_rc < 0)
+			goto out;
+		if (d.rc < 0) {
+			err_copy(err, &d.err);
+			goto out;
+		}
+	} else {
+		if (imap_conn_select(sc, fp->src_raw, false, err) < 0)
+			return -1;
+		if (!fp->dst_exists && !fx->fr->created) {
+			fx->fr->created = true;
+			fx->fr->src_msgs = sc->exists;
+			return dry_all(fx, err);
+		}
+		if (imap_conn_select(dc, fp->dst_raw, false, err) < 0)
+			return -1;
+	}
 	src_uidv = sc->uidvalidity;
 	src_next = sc->uidnext;
 	src_exists = sc->exists;
 	src_modseq = sc->modseq;
 	fx->fr->src_msgs = src_exists;
-	if (!fp->dst_exists && !fx->fr->created) {
-		if (job->dry_run) {
-			fx->fr->created = true;
-			return dry_all(fx, err);
-		}
-		if (imap_folders_create(dc, NULL, fp->dst_raw, err) < 0)
-			return -1;
-		fx->fr->created = true;
-	}
-	if (imap_conn_select(dc, fp->dst_raw, !job->dry_run, err) < 0)
-		return -1;
 	dst_next0 = dc->uidnext;
 	memset(&fx->st, 0, sizeof fx->st);
 	if (have == 1 && old->src_uidvalidity == src_uidv &&
@@ -676,20 +567,30 @@ static int folder_body(struct imap_fctx *fx, int have,
 		if (job->store->map_forget(job->store_ctx, fp->src_name,
 					   src_uidv, fp->dst_name,
 					   dc->uidvalidity, NULL, 0, err) < 0)
-			return -1;
+			goto out;
 	}
 	fx->st.src_uidvalidity = src_uidv;
 	fx->st.dst_uidvalidity = dc->uidvalidity;
 	if (imap_pairs_load(sy, fp, src_uidv, dc->uidvalidity, &fx->pairs,
 			    err) < 0)
-		return -1;
+		goto out;
 	for (i = 0; i < fx->pairs.n; i++)
 		if (fx->pairs.v[i].status != IMAPSYNC_PAIR_SKIPPED)
 			fx->bytes += fx->pairs.v[i].size;
+	/* the list fetched up front holds every candidate only if it
+	 * started at or below the mark (a reset mark starts from 1) */
+	if (have_pre && pre_first > fx->st.src_last_uid + 1)
+		have_pre = false;
 
 	/* what is new on the source */
-	if (imap_fetch_uids(sc, fx->st.src_last_uid + 1, &cand, err) < 0)
+	if (have_pre) {
+		for (i = 0; i < pre.n; i++)
+			if (pre.v[i].uid > fx->st.src_last_uid)
+				imap_uids_push(&cand, pre.v[i].uid);
+	} else if (imap_fetch_uids(sc, fx->st.src_last_uid + 1, &cand,
+				   err) < 0) {
 		goto out;
+	}
 	for (i = k = 0; i < cand.n; i++)
 		if (!imap_pairs_find(&fx->pairs, cand.v[i]))
 			cand.v[k++] = cand.v[i];
@@ -700,11 +601,37 @@ static int folder_body(struct imap_fctx *fx, int have,
 		rc = dry_cands(fx, &cand, err);
 		goto out;
 	}
-	for (i = 0; i < cand.n; i += COPY_WINDOW) {
-		size_t n = cand.n - i < COPY_WINDOW ? cand.n - i : COPY_WINDOW;
+	if (have_pre) {
+		/* the candidates left (sorted), with the sizes known: kept
+		 * at the front of pre (swapped, so pre still owns all) */
+		size_t j = 0;
 
-		if (copy_window(fx, cand.v + i, n, err) < 0)
-			goto out;
+		for (i = k = 0; i < pre.n; i++) {
+			while (j < cand.n && cand.v[j] < pre.v[i].uid)
+				j++;
+			if (j < cand.n && cand.v[j] == pre.v[i].uid) {
+				struct imap_msg t = pre.v[k];
+
+				pre.v[k++] = pre.v[i];
+				pre.v[i] = t;
+			}
+		}
+		if (k) {
+			struct imap_first *f = first;
+
+			first = NULL;	/* imap_batch_copy takes it */
+			if (imap_batch_copy(fx, pre.v, k, true, f, err) < 0)
+				goto out;
+		}
+	} else {
+		for (i = 0; i < cand.n; i += COPY_WINDOW) {
+			size_t n = cand.n - i < COPY_WINDOW ? cand.n - i
+							    : COPY_WINDOW;
+
+			if (copy_window(fx, cand.v + i, n, i + n >= cand.n,
+					err) < 0)
+				goto out;
+		}
 	}
 	if (!dc->caps.uidplus && fx->fr->copied &&
 	    resolve_dst_uids(fx, dst_next0 ? dst_next0 : 1, err) < 0)
@@ -732,7 +659,9 @@ static int folder_body(struct imap_fctx *fx, int have,
 				   dc->s->imap_selection_info->sel_exists : 0;
 	rc = imap_copy_commit(fx, NULL, 0, err);
 out:
+	imap_batch_first_free(first);
 	imap_uids_release(&cand);
+	imap_msgs_release(&pre);
 	return rc;
 }
 
@@ -774,6 +703,8 @@ int imap_copy_folder(struct imap_sync *sy, const struct imap_fplan *fp,
 	}
 	rc = folder_body(&fx, have, &old, err);
 out:
+	if (sy->ahead.fp == fp)	/* opened ahead, not used */
+		imap_ahead_release(sy);
 	if (rc < 0)
 		err_prefix(err, "folder '%s'", fp->src_name);
 	imap_pairs_release(&fx.pairs);

@@ -346,6 +346,110 @@ int imap_fetch_meta(struct imap_conn *c, const uint32_t *uids, size_t n,
 	return 0;
 }
 
+int imap_fetch_meta_from(struct imap_conn *c, uint32_t first, unsigned what,
+			 struct imap_msgs *out, struct err *err)
+{
+	struct mailimap_set *set;
+	struct mailimap_fetch_type *ft;
+	size_t i, k, start = out->n;
+	int r;
+
+	if (first == 0)
+		first = 1;
+	if (c->exists == 0)
+		return 0;
+	set = mailimap_set_new_interval(first, 0);
+	ft = fetch_type(what, false);
+	r = fetch_list(c, set, ft, 0, what, out, err);
+	mailimap_fetch_type_free(ft);
+	mailimap_set_free(set);
+	if (r < 0)
+		return -1;
+	/* "first:*" also names the last message when all UIDs are lower */
+	for (i = k = start; i < out->n; i++) {
+		if (out->v[i].uid >= first)
+			out->v[k++] = out->v[i];
+		else
+			free(out->v[i].flags);
+	}
+	out->n = k;
+	return 0;
+}
+
+int imap_fetch_sizes_send(struct imap_conn *c, uint32_t first, int *tag,
+			  struct err *err)
+{
+	char buf[64];
+
+	snprintf(buf, sizeof buf, "UID FETCH %u:* (UID RFC822.SIZE)\r\n",
+		 first ? first : 1);
+	if (imap_cmd_begin(c, err) < 0 || imap_cmd_puts(c, buf, err) < 0)
+		return -1;
+	*tag = imap_cmd_tag(c);
+	return 0;
+}
+
+int imap_fetch_sizes_read(struct imap_conn *c, int tag, uint32_t first,
+			  struct imap_msgs *out, struct err *err)
+{
+	struct imap_cmd_reply r;
+	clist *res = NULL;
+	clistiter *it;
+	int rc = 0;
+
+	memset(&r, 0, sizeof r);
+	if (imap_cmd_read_reply_to(c, tag, &r, err) < 0)
+		return -1;
+	if (c->s->imap_response_info) {
+		res = c->s->imap_response_info->rsp_fetch_list;
+		c->s->imap_response_info->rsp_fetch_list = NULL;
+	}
+	if (r.cond != MAILIMAP_RESP_COND_STATE_OK)
+		rc = imap_conn_fail_reply(c, &r, err, "UID FETCH in '%s'",
+					  c->sel ? c->sel : "?");
+	for (it = res && rc == 0 ? clist_begin(res) : NULL; it;
+	     it = clist_next(it)) {
+		struct imap_msg *m = msgs_push(out);
+
+		msg_parse(clist_content(it), m, NULL);
+		if (m->uid < (first ? first : 1)) {
+			/* unsolicited, or "first:*" naming the last one */
+			free(m->flags);
+			out->n--;
+		}
+	}
+	if (res)
+		mailimap_fetch_list_free(res);
+	imap_cmd_reply_release(&r);
+	if (rc == 0 && out->n > 1) {
+		size_t i, k;
+
+		/* in UID order; an unsolicited FETCH (a flag change by
+		 * someone else) may repeat a UID: keep the one with a size */
+		for (i = 1; i < out->n; i++) {
+			struct imap_msg t = out->v[i];
+			size_t j = i;
+
+			while (j > 0 && out->v[j - 1].uid > t.uid) {
+				out->v[j] = out->v[j - 1];
+				j--;
+			}
+			out->v[j] = t;
+		}
+		for (i = k = 1; i < out->n; i++) {
+			if (out->v[i].uid == out->v[k - 1].uid) {
+				if (!out->v[k - 1].size)
+					out->v[k - 1].size = out->v[i].size;
+				free(out->v[i].flags);
+				continue;
+			}
+			out->v[k++] = out->v[i];
+		}
+		out->n = k;
+	}
+	return rc;
+}
+
 int imap_fetch_flags(struct imap_conn *c, uint32_t last, uint64_t modseq,
 		     struct imap_msgs *out, struct err *err)
 {

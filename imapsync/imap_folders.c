@@ -1,7 +1,7 @@
 /*
  * imap_folders.c -- folders on a server: LIST with special-use
  * attributes, LSUB, CREATE (parents first when the server wants them),
- * SUBSCRIBE.  Names are raw here (modified UTF-7); imap_fmap.c decides
+ * SUBSCRIBE, STATUS (also pipelined: every folder in one round trip).  Names are raw here (modified UTF-7); imap_fmap.c decides
  * where each one goes.
  */
 #include <stdlib.h>
@@ -61,19 +61,10 @@ static void add_listed(struct imap_folder_list *out,
 	imap_folder_list_add(out, mb->mb_name, mb->mb_delimiter, attrs, use);
 }
 
-static int list_one(struct imap_conn *c, const char *pattern, bool lsub,
-		    struct imap_folder_list *out, struct err *err)
+static void take_listed(struct imap_folder_list *out, clist *l, bool lsub)
 {
-	clist *l = NULL;
 	clistiter *it;
-	int r;
 
-	c->ncommands++;
-	r = lsub ? mailimap_lsub(c->s, "", pattern, &l) :
-		   mailimap_list(c->s, "", pattern, &l);
-	if (r != MAILIMAP_NO_ERROR)
-		return imap_conn_fail(c, r, err, "%s \"\" \"%s\"",
-				      lsub ? "LSUB" : "LIST", pattern);
 	for (it = l ? clist_begin(l) : NULL; it; it = clist_next(it)) {
 		struct mailimap_mailbox_list *mb = clist_content(it);
 
@@ -89,32 +80,98 @@ static int list_one(struct imap_conn *c, const char *pattern, bool lsub,
 					out->v[i].attrs |= IMAP_F_SUBSCRIBED;
 		}
 	}
-	if (l)
-		mailimap_list_result_free(l);
+}
+
+/* The four commands, in this order (LIST before LSUB: LSUB marks what
+ * LIST found). */
+static const bool list_inbox[IMAP_LIST_CMDS] = { true, false, false, true };
+
+int imap_folders_list_send(struct imap_conn *c, struct imap_folder_list *out,
+			   int tags[IMAP_LIST_CMDS], struct err *err)
+{
+	char *pat;
+	size_t i;
+	int rc = 0;
+
+	imap_folder_list_release(out);
+	out->delim = c->delim;
+	out->prefix = xstrdup(c->prefix ? c->prefix : "");
+	pat = xasprintf("%s*", out->prefix);
+	if (!imap_cmd_quotable(pat) && !c->caps.literalplus) {
+		free(pat);
+		return err_set(err, ERR_REMOTE, RETRY_NEVER, "%s: namespace "
+			       "prefix needs a literal", c->where);
+	}
+	for (i = 0; i < IMAP_LIST_CMDS && rc == 0; i++) {
+		/* without a prefix "*" names INBOX too (RFC 3501 6.3.8) */
+		tags[i] = -1;
+		if (list_inbox[i] && !out->prefix[0])
+			continue;
+		rc = imap_cmd_begin(c, err);
+		if (rc == 0)
+			rc = imap_cmd_puts(c, i < 2 ? "LIST \"\" " : "LSUB \"\" ",
+					   err);
+		if (rc == 0)
+			rc = imap_cmd_astring(c, list_inbox[i] ? "INBOX" : pat,
+					      err);
+		if (rc == 0)
+			rc = imap_cmd_puts(c, "\r\n", err);
+		tags[i] = imap_cmd_tag(c);
+	}
+	free(pat);
+	return rc;
+}
+
+int imap_folders_list_read(struct imap_conn *c, struct imap_folder_list *out,
+			   const int tags[IMAP_LIST_CMDS], struct err *err)
+{
+	size_t i;
+
+	for (i = 0; i < IMAP_LIST_CMDS; i++) {
+		struct imap_cmd_reply r;
+		bool lsub = i >= 2;
+		clist *l = NULL;
+
+		if (tags[i] < 0)
+			continue;	/* not sent */
+		memset(&r, 0, sizeof r);
+		if (imap_cmd_read_reply_to(c, tags[i], &r, err) < 0)
+			return -1;
+		if (r.cond != MAILIMAP_RESP_COND_STATE_OK) {
+			imap_conn_fail_reply(c, &r, err, "%s \"\" \"%s*\"",
+					     lsub ? "LSUB" : "LIST",
+					     list_inbox[i] ? "INBOX" :
+								  out->prefix);
+			imap_cmd_reply_release(&r);
+			imap_conn_drop(c);	/* replies outstanding */
+			return -1;
+		}
+		imap_cmd_reply_release(&r);
+		if (c->s->imap_response_info) {
+			clist **lp = lsub ?
+				&c->s->imap_response_info->rsp_mailbox_lsub :
+				&c->s->imap_response_info->rsp_mailbox_list;
+
+			l = *lp;
+			*lp = NULL;
+		}
+		take_listed(out, l, lsub);
+		if (l)
+			mailimap_list_result_free(l);
+	}
+	log_debug(LOGC_SYNC, "%s: %zu folders", c->where, out->n);
 	return 0;
 }
 
 int imap_folders_list(struct imap_conn *c, struct imap_folder_list *out,
 		      struct err *err)
 {
-	char *pat;
-	int rc;
+	int tags[IMAP_LIST_CMDS];
 
-	imap_folder_list_release(out);
-	out->delim = c->delim;
-	out->prefix = xstrdup(c->prefix ? c->prefix : "");
-	pat = xasprintf("%s*", out->prefix);
-	rc = list_one(c, "INBOX", false, out, err);
-	if (rc == 0)
-		rc = list_one(c, pat, false, out, err);
-	if (rc == 0)
-		rc = list_one(c, pat, true, out, err);
-	if (rc == 0)
-		rc = list_one(c, "INBOX", true, out, err);
-	free(pat);
-	if (rc == 0)
-		log_debug(LOGC_SYNC, "%s: %zu folders", c->where, out->n);
-	return rc;
+	if (imap_folders_list_send(c, out, tags, err) < 0 ||
+	    imap_cmd_flush(c, err) < 0)
+		return -1;
+	return imap_folders_list_read(c, out, tags, err);
 }
 
 static int create_raw(struct imap_conn *c, const char *raw, bool *exists,
@@ -182,4 +239,111 @@ int imap_folders_subscribe(struct imap_conn *c, const char *raw,
 	if (r != MAILIMAP_NO_ERROR)
 		return imap_conn_fail(c, r, err, "SUBSCRIBE '%s'", raw);
 	return 0;
+}
+
+/* ---- STATUS ------------------------------------------------------------ */
+
+static void status_fill(const struct mailimap_mailbox_data_status *res,
+			struct imap_status *st)
+{
+	clistiter *it;
+
+	st->exists = true;
+	for (it = res && res->st_info_list ? clist_begin(res->st_info_list)
+					    : NULL;
+	     it; it = clist_next(it)) {
+		struct mailimap_status_info *i = clist_content(it);
+
+		switch (i->st_att) {
+		case MAILIMAP_STATUS_ATT_UIDVALIDITY:
+			st->uidvalidity = i->st_value;
+			break;
+		case MAILIMAP_STATUS_ATT_UIDNEXT:
+			st->uidnext = i->st_value;
+			break;
+		case MAILIMAP_STATUS_ATT_MESSAGES:
+			st->messages = i->st_value;
+			break;
+		case MAILIMAP_STATUS_ATT_HIGHESTMODSEQ:
+		case MAILIMAP_STATUS_ATT_EXTENSION:
+			if (i->st_ext_data &&
+			    i->st_ext_data->ext_extension ==
+				    &mailimap_extension_condstore &&
+			    i->st_ext_data->ext_type ==
+				    MAILIMAP_CONDSTORE_TYPE_STATUS_INFO) {
+				struct mailimap_condstore_status_info *cs =
+					i->st_ext_data->ext_data;
+
+				st->modseq = cs->cs_highestmodseq_value;
+			} else if (i->st_att ==
+				   MAILIMAP_STATUS_ATT_HIGHESTMODSEQ) {
+				st->modseq = i->st_value;
+			}
+			break;
+		default:
+			break;
+		}
+	}
+}
+
+int imap_folders_status(struct imap_conn *c, const char *raw,
+			struct imap_status *st, struct err *err)
+{
+	struct mailimap_status_att_list *al = mailimap_status_att_list_new_empty();
+	struct mailimap_mailbox_data_status *res = NULL;
+	int r;
+
+	memset(st, 0, sizeof *st);
+	mailimap_status_att_list_add(al, MAILIMAP_STATUS_ATT_UIDVALIDITY);
+	mailimap_status_att_list_add(al, MAILIMAP_STATUS_ATT_UIDNEXT);
+	mailimap_status_att_list_add(al, MAILIMAP_STATUS_ATT_MESSAGES);
+	if (c->caps.condstore)
+		mailimap_status_att_list_add(al,
+					     MAILIMAP_STATUS_ATT_HIGHESTMODSEQ);
+	c->ncommands++;
+	r = mailimap_status(c->s, raw, al, &res);
+	mailimap_status_att_list_free(al);
+	if (r != MAILIMAP_NO_ERROR) {
+		if (imap_conn_alive(c) && r == MAILIMAP_ERROR_STATUS)
+			return 0;	/* NO: take it as "not there" */
+		return imap_conn_fail(c, r, err, "STATUS '%s'", raw);
+	}
+	status_fill(res, st);
+	if (res)
+		mailimap_mailbox_data_status_free(res);
+	return 0;
+}
+
+int imap_folders_status_send(struct imap_conn *c, const char *raw, int *tag,
+			     struct err *err)
+{
+	if (imap_cmd_begin(c, err) < 0 || imap_cmd_puts(c, "STATUS ", err) < 0 ||
+	    imap_cmd_astring(c, raw, err) < 0 ||
+	    imap_cmd_puts(c, c->caps.condstore ?
+			  " (UIDVALIDITY UIDNEXT MESSAGES HIGHESTMODSEQ)\r\n" :
+			  " (UIDVALIDITY UIDNEXT MESSAGES)\r\n", err) < 0)
+		return -1;
+	*tag = imap_cmd_tag(c);
+	return 0;
+}
+
+int imap_folders_status_read(struct imap_conn *c, int tag, const char *raw,
+			     struct imap_status *st, struct err *err)
+{
+	struct imap_cmd_reply r;
+	int rc = 0;
+
+	memset(st, 0, sizeof *st);
+	memset(&r, 0, sizeof r);
+	if (imap_cmd_read_reply_to(c, tag, &r, err) < 0)
+		return -1;
+	if (r.cond < 0)
+		rc = imap_conn_fail_reply(c, &r, err, "STATUS '%s'", raw);
+	else if (r.cond == MAILIMAP_RESP_COND_STATE_OK &&
+		 c->s->imap_response_info &&
+		 c->s->imap_response_info->rsp_status)
+		status_fill(c->s->imap_response_info->rsp_status, st);
+	/* NO: not there */
+	imap_cmd_reply_release(&r);
+	return rc;
 }

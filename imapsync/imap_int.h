@@ -9,11 +9,13 @@
  *	imap_spool	a message body on its way: memory, then a temp file
  *	imap_ident	header fields, content identity, flag lists, matching
  *	imap_fetch	UID SEARCH, metadata, identities, streamed bodies
- *	imap_append	APPEND written by hand (LITERAL+ when offered); the
- *			place where MULTIAPPEND will go
+ *	imap_append	APPEND written by hand: MULTIAPPEND batches with
+ *			LITERAL+, pipelined single APPENDs, the fallback
  *	imap_fmap	folder name mapping (pure: unit-tested)
  *	imap_folders	LIST/LSUB, CREATE, SUBSCRIBE
  *	imap_copy	one folder: new messages, identity matching, commits
+ *	imap_ahead	a folder's source opened, also ahead of time
+ *	imap_batch	batches: bodies fetched while the last batch appends
  *	imap_flags	flag changes and expunges of mapped messages
  *	imap_verify	both sides compared
  *	imapsync	one user: sessions, folders, retries
@@ -135,14 +137,27 @@ int imap_conn_fail_reply(struct imap_conn *c, const struct imap_cmd_reply *r,
 int imap_conn_select(struct imap_conn *c, const char *raw, bool rw,
 		     struct err *err);
 void imap_conn_unselect(struct imap_conn *c);
+/* The same pipelined: the command sent (not flushed), then its reply
+ * read (which fills the selection as imap_conn_select does). */
+int imap_conn_select_send(struct imap_conn *c, const char *raw, bool rw,
+			  int *tag, struct err *err);
+int imap_conn_select_read(struct imap_conn *c, int tag, const char *raw,
+			  bool rw, struct err *err);
 
 struct imap_status {
 	uint32_t uidvalidity, uidnext, messages;
 	uint64_t modseq;
 	bool exists;			/* false: the mailbox does not exist */
 };
-int imap_conn_status(struct imap_conn *c, const char *raw,
-		     struct imap_status *st, struct err *err);
+/* STATUS of a folder (imap_folders.c); a NO leaves st->exists false. */
+int imap_folders_status(struct imap_conn *c, const char *raw,
+			struct imap_status *st, struct err *err);
+/* The same pipelined: send (not flushed; *tag for the read), then read
+ * the replies in order.  Needs a quotable name or LITERAL+. */
+int imap_folders_status_send(struct imap_conn *c, const char *raw, int *tag,
+			     struct err *err);
+int imap_folders_status_read(struct imap_conn *c, int tag, const char *raw,
+			     struct imap_status *st, struct err *err);
 
 /* Raw command writing.  imap_cmd_begin sends a fresh tag; add text with
  * imap_cmd_write / imap_cmd_astring; imap_cmd_end sends CRLF, flushes
@@ -157,6 +172,14 @@ int imap_cmd_end(struct imap_conn *c, struct imap_cmd_reply *r,
 /* Read the reply of a command already sent (pipelining). */
 int imap_cmd_read_reply(struct imap_conn *c, struct imap_cmd_reply *r,
 			 struct err *err);
+/* Pipelining: the tag of the command just begun, and reading the reply
+ * of an earlier one by its tag (replies come in the order sent). */
+int imap_cmd_tag(const struct imap_conn *c);
+int imap_cmd_read_reply_to(struct imap_conn *c, int tag,
+			    struct imap_cmd_reply *r, struct err *err);
+int imap_cmd_flush(struct imap_conn *c, struct err *err);
+/* Can s go as a quoted string (no literal needed)? */
+bool imap_cmd_quotable(const char *s);
 /* Flush and wait for a "+" continuation; a tagged answer instead fills r
  * and returns 1. */
 int imap_cmd_wait_continue(struct imap_conn *c, struct imap_cmd_reply *r,
@@ -287,6 +310,16 @@ int imap_fetch_uids(struct imap_conn *c, uint32_t first,
  * out in UID order.  Messages that vanished are missing from out. */
 int imap_fetch_meta(struct imap_conn *c, const uint32_t *uids, size_t n,
 		    unsigned what, struct imap_msgs *out, struct err *err);
+/* The same for every message from UID `first` on (UID FETCH first:*):
+ * the UIDs and their data in one command. */
+int imap_fetch_meta_from(struct imap_conn *c, uint32_t first, unsigned what,
+			 struct imap_msgs *out, struct err *err);
+/* The same (sizes only) pipelined behind an EXAMINE: sent (not flushed),
+ * then read. */
+int imap_fetch_sizes_send(struct imap_conn *c, uint32_t first, int *tag,
+			  struct err *err);
+int imap_fetch_sizes_read(struct imap_conn *c, int tag, uint32_t first,
+			  struct imap_msgs *out, struct err *err);
 /* Flags of the messages changed since modseq (CHANGEDSINCE), or of all
  * messages up to `last` when modseq is 0. */
 int imap_fetch_flags(struct imap_conn *c, uint32_t last, uint64_t modseq,
@@ -378,6 +411,10 @@ struct imap_fplan {
 	bool subscribed;
 	bool dst_exists;
 	char *why;			/* excluded / renamed: why, or NULL */
+	/* STATUS of both sides, asked for all folders at once */
+	bool have_st;
+	struct imap_status src_st, dst_st;
+	bool created;			/* CREATEd up front by this run */
 };
 
 struct imap_fplans {
@@ -396,6 +433,13 @@ int imap_fmap_plan(const struct imapsync_folder_opts *o,
 /* LIST and LSUB of the personal namespace, special-use attributes. */
 int imap_folders_list(struct imap_conn *c, struct imap_folder_list *out,
 		      struct err *err);
+/* The same in two steps, pipelined (the four commands sent, not flushed;
+ * then their replies read), so both servers work at once. */
+#define IMAP_LIST_CMDS 4
+int imap_folders_list_send(struct imap_conn *c, struct imap_folder_list *out,
+			   int tags[IMAP_LIST_CMDS], struct err *err);
+int imap_folders_list_read(struct imap_conn *c, struct imap_folder_list *out,
+			   const int tags[IMAP_LIST_CMDS], struct err *err);
 /* CREATE a destination folder (and its missing parents when the server
  * wants them first). */
 int imap_folders_create(struct imap_conn *c,
@@ -406,12 +450,25 @@ int imap_folders_subscribe(struct imap_conn *c, const char *raw,
 
 /* ---- imap_copy.c / imap_flags.c / imap_verify.c ------------------------ */
 
+/* The next folder's source side, opened while the destination takes the
+ * last batch of the folder before (imap_copy.c). */
+struct imap_ahead {
+	const struct imap_fplan *fp;	/* NULL: nothing opened ahead */
+	int have;			/* the state it was opened for */
+	uint32_t uidv, last_uid;
+	struct imap_msgs pre;
+	uint32_t pre_first;
+	bool have_pre;
+};
+
 /* One user's sync in progress. */
 struct imap_sync {
 	const struct imapsync_job *job;
 	struct imap_conn src, dst;
 	struct imapsync_result *res;
 	struct imapsync_progress prog;
+	const struct imap_fplan *next_fp;	/* the folder after this one */
+	struct imap_ahead ahead;
 };
 
 /* A folder's pairs, loaded from the store (sorted by source UID). */
@@ -446,6 +503,35 @@ int imap_copy_commit(struct imap_fctx *fx, const struct imapsync_pair *v,
 		     size_t n, struct err *err);
 int imap_copy_folder(struct imap_sync *sy, const struct imap_fplan *fp,
 		     struct imapsync_folder_result *fr, struct err *err);
+struct imap_first;
+/* imap_batch.c: copy these source messages (UID order, sizes known) in
+ * batches, committing each; too large ones skipped and reported. */
+int imap_batch_copy(struct imap_fctx *fx, const struct imap_msg *mv, size_t n,
+		    bool last, struct imap_first *first, struct err *err);
+/* The first batch of mv fetched in advance (while the destination
+ * selects the folder); imap_batch_copy takes it (and frees it) when its
+ * first batch is the same.  NULL: nothing, or the fetch failed. */
+struct imap_first *imap_batch_first(struct imap_fctx *fx,
+				    const struct imap_msg *mv, size_t n);
+void imap_batch_first_free(struct imap_first *f);
+/* imap_ahead.c: EXAMINE the folder's source and list its messages from
+ * the mark on with their sizes (*have_pre: pre holds all of them from
+ * *pre_first on). */
+int imap_ahead_src_open(struct imap_fctx *fx, int have,
+			const struct imapsync_folder_state *old,
+			struct imap_msgs *pre, uint32_t *pre_first,
+			bool *have_pre, struct err *err);
+/* The same for the next folder (sy->next_fp) into sy->ahead, when this
+ * folder needs the source no more (its last batch, nothing paired to
+ * check, no expunges): imap_ahead_ok says so.  imap_ahead_open runs in a
+ * thread of its own while the destination works; a failure only leaves
+ * nothing ahead.  imap_ahead_take hands it over if it fits. */
+bool imap_ahead_ok(const struct imap_fctx *fx);
+void imap_ahead_open(struct imap_sync *sy);
+bool imap_ahead_take(struct imap_fctx *fx, int have,
+		     const struct imapsync_folder_state *old,
+		     struct imap_msgs *pre, uint32_t *pre_first, bool *have_pre);
+void imap_ahead_release(struct imap_sync *sy);
 
 /* Flags as the destination's selected folder can keep them (others are
  * dropped and reported once per folder).  New string. */

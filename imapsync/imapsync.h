@@ -211,7 +211,7 @@ struct imapsync_job {
 	bool dry_run;		/* change nothing; say what would copy */
 	unsigned retries;	/* reconnect attempts after a failure; 0: 3 */
 	unsigned backoff_ms;	/* first wait; 0: 1000, doubled each time */
-	size_t batch_bytes;	/* bodies fetched per FETCH round; 0: 8 MiB */
+	size_t batch_bytes;	/* bodies fetched per FETCH round; 0: 4 MiB */
 	unsigned batch_msgs;	/* messages per FETCH round; 0: 100 */
 
 	const struct imapsync_store_ops *store;	/* NULL: no memory */
@@ -301,7 +301,8 @@ int imapsync_check_login(const struct imapsync_job *job, struct err *err);
 const char *imapsync_tls_name(enum imapsync_tls t);
 const char *imapsync_diff_kind_name(enum imapsync_diff_kind k);
 
-/* Process-wide set-up (OpenSSL); call once from main before threads.
+/* Process-wide set-up (OpenSSL; malloc arenas capped at two); call once
+ * from main before threads.
  * Safe to call more than once. */
 void imapsync_global_init(void);
 

@@ -66,8 +66,8 @@ static void progress_show(struct syncer *sx)
 {
 	uint64_t msgs = 0, bytes = 0;
 	int64_t now = timeutil_mono_ms();
-	double secs = (now - sx->t0) / 1000.0;
-	char b[32], rate[32];
+	double secs = (now - sx->t0) / 1000.0, frac = 0;
+	char b[32], rate[32], eta[48] = "";
 	size_t i;
 
 	if (!sx->rq->progress || now - sx->last_progress < 250)
@@ -76,12 +76,19 @@ static void progress_show(struct syncer *sx)
 	for (i = 0; i < sx->sum->n_users; i++) {
 		msgs += sx->live_msgs[i];
 		bytes += sx->live_bytes[i];
+		frac += sx->live_frac[i];
 	}
 	human(bytes, b, sizeof b);
 	human(secs > 0.1 ? (uint64_t)(bytes / secs) : 0, rate, sizeof rate);
+	/* ETA from the share of users done (running users count by their
+	 * folders and bytes so far): rough, but it moves the right way */
+	if (sx->sum->n_users)
+		frac /= (double)sx->sum->n_users;
+	if (frac > 0.01 && frac < 1 && secs > 2)
+		snprintf(eta, sizeof eta, ", ETA %.0f s", secs * (1 - frac) / frac);
 	fprintf(stderr, "\r\033[K%zu/%zu users done, %llu messages, %s, "
-		"%s/s, %.0f s", sx->done, sx->sum->n_users,
-		(unsigned long long)msgs, b, rate, secs);
+		"%s/s, %.0f s%s", sx->done, sx->sum->n_users,
+		(unsigned long long)msgs, b, rate, secs, eta);
 	fflush(stderr);
 	sx->progress_shown = true;
 }
@@ -94,6 +101,11 @@ static void on_progress(void *ctx, const struct imapsync_progress *p)
 	pthread_mutex_lock(&sx->lock);
 	sx->live_msgs[j->slot] = p->msgs_copied;
 	sx->live_bytes[j->slot] = p->bytes_copied;
+	if (p->folders_total) {
+		double f = (double)p->folders_done / (double)p->folders_total;
+
+		sx->live_frac[j->slot] = f > 1 ? 1 : f;
+	}
 	progress_show(sx);
 	pthread_mutex_unlock(&sx->lock);
 }
@@ -374,6 +386,7 @@ static void run_user(struct syncer *sx, struct ujob *j)
 	sx->done++;
 	sx->live_msgs[j->slot] = r.copied;
 	sx->live_bytes[j->slot] = r.bytes_copied;
+	sx->live_frac[j->slot] = 1;
 	progress_clear(sx);
 	if (rc < 0) {
 		log_err(&e);
@@ -496,6 +509,7 @@ int sync_run(struct app *app, const struct sync_request *rq,
 	sum->users = xcalloc(rq->n_users + 1, sizeof *sum->users);
 	sx.live_msgs = xcalloc(rq->n_users + 1, sizeof *sx.live_msgs);
 	sx.live_bytes = xcalloc(rq->n_users + 1, sizeof *sx.live_bytes);
+	sx.live_frac = xcalloc(rq->n_users + 1, sizeof *sx.live_frac);
 	jobs = rq->jobs;
 	if (!jobs) {
 		jobs = sx.from.b->connections < sx.to.b->connections ?
@@ -544,6 +558,7 @@ out:
 	free(sx.fmap);
 	free(sx.live_msgs);
 	free(sx.live_bytes);
+	free(sx.live_frac);
 	sync_cred_release(&sx.from);
 	sync_cred_release(&sx.to);
 	pthread_mutex_destroy(&sx.lock);

@@ -66,6 +66,7 @@ struct syncer {
 	int64_t last_progress;
 	bool progress_shown;
 	uint64_t *live_msgs, *live_bytes;	/* per user, for the progress line */
+	double *live_frac;		/* per user: share done, 0..1 (for the ETA) */
 };
 
 /* The engine's message map over the state store; ctx is a struct

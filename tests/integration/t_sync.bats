@@ -13,6 +13,7 @@ setup_file() {
 	seed bob@corp.example small 2
 	seed dave@corp.example small 4
 	seed erin@corp.example small 5
+	seed frank@corp.example small 6
 	write_plan "$SYNC_TMP/plan/plan.yaml"
 }
 
@@ -191,6 +192,17 @@ EOF
 	[ "$status" -eq 0 ]
 	# and with them back, nothing to do
 	run "$MIGRATE" sync plan.yaml --user erin@corp.example
+	[[ $output == *"copied 0 messages (0 bytes), matched 0"* ]]
+}
+
+@test "a destination without MULTIAPPEND: pipelined single APPENDs, exact" {
+	run env MIGRATE_TEST_IMAP_WITHOUT=MULTIAPPEND "$MIGRATE" sync plan.yaml --user frank@corp.example
+	echo "$output"
+	[ "$status" -eq 0 ]
+	run compare frank@corp.example
+	[ "$status" -eq 0 ]
+	[ "$(sqlite3 state.db "SELECT count(*) FROM msgmap WHERE user = 'frank@corp.example' AND dst_uid IS NULL")" = 0 ]
+	run "$MIGRATE" sync plan.yaml --user frank@corp.example
 	[[ $output == *"copied 0 messages (0 bytes), matched 0"* ]]
 }
 
