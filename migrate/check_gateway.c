@@ -148,48 +148,6 @@ static bool strv_has(char *const *v, const char *s)
 	return false;
 }
 
-/* The TCP target of a route: 0 and host/port, or -1 (unix:, no host). */
-static int route_target(const char *route, char **host, long *port)
-{
-	const char *colon = strchr(route, ':'), *nh, *end;
-	bool lmtp;
-	unsigned long long n;
-	size_t hl;
-
-	if (!colon)
-		return -1;
-	lmtp = !strncmp(route, "lmtp", (size_t)(colon - route)) &&
-	       colon - route == 4;
-	nh = colon + 1;
-	if (str_has_prefix(nh, "unix:"))
-		return -1;
-	if (str_has_prefix(nh, "inet:"))
-		nh += 5;
-	if (*nh == '[') {
-		end = strchr(nh, ']');
-		if (!end)
-			return -1;
-		*host = xstrndup(nh + 1, (size_t)(end - nh - 1));
-		end++;
-	} else {
-		end = strrchr(nh, ':');
-		hl = end ? (size_t)(end - nh) : strlen(nh);
-		*host = xstrndup(nh, hl);
-		end = nh + hl;
-	}
-	*port = lmtp ? 24 : 25;
-	if (*end == ':' && str_to_uint(end + 1, 1, 65535, &n) == 0)
-		*port = (long)n;
-	hl = strlen(*host);
-	if (hl && (*host)[hl - 1] == '.')
-		(*host)[hl - 1] = 0;
-	str_lower(*host);
-	if (!**host) {
-		*host = x_free(*host);
-		return -1;
-	}
-	return 0;
-}
 
 static bool is_loopback(const char *h)
 {
@@ -207,7 +165,8 @@ static int services_and_loops(const struct plan *p,
 		const struct plan_backend *b = &p->backends[i];
 		size_t tl = strcspn(b->route, ":");
 		char *transport = xstrndup(b->route, tl), *host = NULL;
-		long port;
+		unsigned port;
+		bool bracketed;
 
 		if (!strv_has(info->services, transport)) {
 			log_error(LOGC_MAIN, "gateway: backend '%s': route "
@@ -217,7 +176,7 @@ static int services_and_loops(const struct plan *p,
 			nerr++;
 		}
 		free(transport);
-		if (route_target(b->route, &host, &port) < 0)
+		if (route_target(b->route, &host, &port, &bracketed) < 0)
 			continue;
 		for (j = 0; info->listeners && info->listeners[j]; j++) {
 			const char *l = info->listeners[j];
@@ -227,7 +186,7 @@ static int services_and_loops(const struct plan *p,
 				    strv_has(info->own_names, host) ||
 				    (!strcmp(lh, "*") && is_loopback(host));
 
-			if (self && atol(c + 1) == port) {
+			if (self && atol(c + 1) == (long)port) {
 				log_error(LOGC_MAIN, "gateway: backend '%s': "
 					  "route '%s' points at the gateway's "
 					  "own SMTP listener '%s' (a mail "

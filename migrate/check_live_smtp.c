@@ -338,47 +338,6 @@ void live_smtp_checks(struct live *l)
 
 /* ---- the gateway ------------------------------------------------------- */
 
-/* The TCP target of a route ("smtp:[h]:25", "lmtp:inet:h:24"): 0 with a
- * new host, its port and whether it was bracketed; -1 (unix:, none). */
-static int route_target(const char *route, char **host, unsigned *port,
-			bool *bracketed)
-{
-	const char *colon = strchr(route, ':'), *nh, *end;
-	unsigned long long n;
-	size_t hl;
-
-	if (!colon)
-		return -1;
-	*port = colon - route == 4 && !strncmp(route, "lmtp", 4) ? 24 : 25;
-	nh = colon + 1;
-	if (str_has_prefix(nh, "unix:"))
-		return -1;
-	if (str_has_prefix(nh, "inet:"))
-		nh += 5;
-	*bracketed = *nh == '[';
-	if (*bracketed) {
-		if (!(end = strchr(nh, ']')))
-			return -1;
-		*host = xstrndup(nh + 1, (size_t)(end - nh - 1));
-		end++;
-	} else {
-		end = strrchr(nh, ':');
-		hl = end ? (size_t)(end - nh) : strlen(nh);
-		*host = xstrndup(nh, hl);
-		end = nh + hl;
-	}
-	if (*end == ':' && str_to_uint(end + 1, 1, 65535, &n) == 0)
-		*port = (unsigned)n;
-	hl = strlen(*host);
-	if (hl && (*host)[hl - 1] == '.')
-		(*host)[--hl] = 0;
-	str_lower(*host);
-	if (!hl) {
-		*host = x_free(*host);
-		return -1;
-	}
-	return 0;
-}
 
 static bool is_self_name(const struct gateway_info *info,
 			 const struct plan_gateway *g, const char *name)

@@ -114,6 +114,12 @@ int route_verify(struct app *app, struct err *err);
 int route_settle(struct app *app, time_t before, unsigned timeout_s,
 		 struct err *err);
 
+/* The TCP target of a route ("smtp:[h]:25", "lmtp:inet:h:24"): 0 with a
+ * new lowercase host (no final dot), its port (default 25, 24 for lmtp)
+ * and whether it was bracketed (no MX lookup); -1 for unix: or no host. */
+int route_target(const char *route, char **host, unsigned *port,
+		 bool *bracketed);
+
 /* The last installed version of the plan's transport map, 0 if none. */
 int route_current_version(struct app *app, int64_t *version,
 			  struct err *err);
