@@ -51,9 +51,12 @@ static ssize_t net_read(mailstream_low *s, void *buf, size_t n)
 
 		if (r > 0)
 			return r;
-		if (SSL_get_error(d->ssl, r) == SSL_ERROR_ZERO_RETURN)
-			return 0;
-		d->last_errno = errno ? errno : EIO;
+		/* End of stream or error: both are fatal for the session.
+		 * Report an error, never 0: libetpan's parser can keep asking
+		 * a stream at EOF for more bytes in a busy loop (seen after
+		 * the server dropped a session in the middle of a FETCH). */
+		d->last_errno = SSL_get_error(d->ssl, r) == SSL_ERROR_ZERO_RETURN ?
+					0 : errno ? errno : EIO;
 		ERR_clear_error();
 		return -1;
 	}
@@ -62,6 +65,10 @@ static ssize_t net_read(mailstream_low *s, void *buf, size_t n)
 
 		if (r < 0 && errno == EINTR)
 			continue;
+		if (r == 0) {
+			d->last_errno = 0;	/* end of stream; see above */
+			return -1;
+		}
 		if (r < 0)
 			d->last_errno = errno;
 		return r;
