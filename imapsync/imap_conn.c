@@ -17,6 +17,10 @@
 
 
 #include "imapsync/imap_int.h"
+
+/* bytes read or written per system call at most: bodies and batches of
+ * small messages travel in large chunks */
+#define STREAM_BUFFER (64 * 1024)
 #include "util/err.h"
 #include "util/log.h"
 #include "util/str.h"
@@ -490,7 +494,7 @@ int imap_conn_open(struct imap_conn *c, const struct imapsync_endpoint *ep,
 			     ep->host, ep->port);
 	if (imap_net_open(ep, c->where, &low, err) < 0)
 		return -1;
-	stream = mailstream_new(low, 8192);
+	stream = mailstream_new(low, STREAM_BUFFER);
 	if (!stream) {
 		mailstream_low_free(low);
 		return err_set(err, ERR_INTERNAL, RETRY_NEVER,

@@ -599,7 +599,7 @@ int imap_fetch_hash(struct imap_conn *c, struct imap_msg **msgs, size_t n,
 				if (m->uid != tmp.uid || !tmp.uid)
 					continue;
 				if (!sp) {
-					imap_spool_init(&empty, 1);
+					imap_spool_init_hash(&empty);
 					sp = &empty;
 					imap_spool_finish(sp);
 					imap_ident_from_digest(sp->digest, m->size,
@@ -638,6 +638,7 @@ int imap_fetch_bodies(struct imap_conn *c, const uint32_t *uids, size_t n,
 	clist *res = NULL;
 	clistiter *it;
 	size_t k = 0;
+	bool bad = false;
 
 	*got = 0;
 	memset(&sc, 0, sizeof sc);
@@ -683,15 +684,29 @@ int imap_fetch_bodies(struct imap_conn *c, const uint32_t *uids, size_t n,
 		head = imap_spool_head(&b->spool, 256 * 1024, &hlen);
 		b->m.has_mid = imap_ident_from_header(head, hlen, rsize,
 						      b->m.ident);
-		if (!b->m.has_mid)
+		if (!b->m.has_mid) {
+			if (imap_spool_digest(&b->spool) < 0) {
+				/* spooled bytes that cannot be read back
+				 * cannot be appended either */
+				imap_body_release(b);
+				bad = true;
+				break;
+			}
 			imap_ident_from_digest(b->spool.digest, rsize,
 					       b->m.ident);
+		}
 		b->m.has_ident = true;
 		k++;
 	}
 	if (res)
 		mailimap_fetch_list_free(res);
 	stream_release(&sc);
+	if (bad) {
+		while (k > 0)
+			imap_body_release(&out[--k]);
+		return err_sys(err, ERR_IO, "cannot read back a spooled "
+			       "message body");
+	}
 	/* in UID order */
 	{
 		size_t i;

@@ -191,14 +191,15 @@ bool imap_conn_flag_ok(const struct imap_conn *c, const char *f);
 /* ---- imap_spool.c ----------------------------------------------------- */
 
 /* A message body: up to max_mem bytes in memory, the rest in an unlinked
- * temp file; SHA-256 of all bytes computed on the way in. */
+ * temp file; the SHA-256 of all bytes on demand (imap_spool_digest). */
 struct imap_spool {
 	char *mem;
 	size_t len, alloc, max_mem;
 	int fd;				/* -1: memory only */
 	uint64_t size;			/* total bytes */
-	void *sha;			/* EVP_MD_CTX */
+	void *sha;			/* EVP_MD_CTX, hash_only spools */
 	unsigned char digest[32];
+	bool have_digest;		/* digest is set */
 	bool finished;
 	bool failed;			/* a write to the temp file failed */
 	bool hash_only;			/* keep nothing, only hash and count */
@@ -210,6 +211,9 @@ void imap_spool_init_hash(struct imap_spool *sp);
 void imap_spool_release(struct imap_spool *sp);
 int imap_spool_add(struct imap_spool *sp, const void *p, size_t n);
 void imap_spool_finish(struct imap_spool *sp);
+/* Compute sp->digest (finishing the spool); -1 if the bytes cannot be
+ * read back. */
+int imap_spool_digest(struct imap_spool *sp);
 /* Read up to n bytes at offset into buf; returns bytes read or -1. */
 long imap_spool_read(const struct imap_spool *sp, uint64_t off, void *buf,
 		     size_t n);

@@ -3,8 +3,10 @@
  *
  * Bytes stay in memory up to max_mem; the rest goes to an unlinked
  * temporary file ($TMPDIR or /tmp), so one large message never costs its
- * size in RAM.  A SHA-256 of every byte is computed as the bytes arrive
- * (the content identity of messages without a Message-ID).
+ * size in RAM.  The SHA-256 of all bytes (the content identity of a
+ * message without a Message-ID) is computed only when asked for: as the
+ * bytes arrive for a spool that keeps nothing, from the kept bytes
+ * otherwise, as most messages have a Message-ID and never need it.
  */
 #include "imapsync/imap_ssl.h"
 
@@ -22,15 +24,22 @@ void imap_spool_init(struct imap_spool *sp, size_t max_mem)
 	memset(sp, 0, sizeof *sp);
 	sp->fd = -1;
 	sp->max_mem = max_mem ? max_mem : (1u << 20);
-	sp->sha = EVP_MD_CTX_new();
-	if (!sp->sha || EVP_DigestInit_ex(sp->sha, EVP_sha256(), NULL) != 1)
+}
+
+static void *sha_new(void)
+{
+	EVP_MD_CTX *sha = EVP_MD_CTX_new();
+
+	if (!sha || EVP_DigestInit_ex(sha, EVP_sha256(), NULL) != 1)
 		abort();
+	return sha;
 }
 
 void imap_spool_init_hash(struct imap_spool *sp)
 {
 	imap_spool_init(sp, 1);
 	sp->hash_only = true;
+	sp->sha = sha_new();
 }
 
 void imap_spool_release(struct imap_spool *sp)
@@ -83,10 +92,11 @@ int imap_spool_add(struct imap_spool *sp, const void *p, size_t n)
 		return -1;
 	if (n == 0)
 		return 0;
-	EVP_DigestUpdate(sp->sha, p, n);
 	sp->size += n;
-	if (sp->hash_only)
+	if (sp->hash_only) {
+		EVP_DigestUpdate(sp->sha, p, n);
 		return 0;
+	}
 	if (sp->fd < 0 && sp->len + n <= sp->max_mem) {
 		if (sp->len + n > sp->alloc) {
 			size_t a = sp->alloc ? sp->alloc : 4096;
@@ -119,8 +129,40 @@ void imap_spool_finish(struct imap_spool *sp)
 
 	if (sp->finished)
 		return;
-	EVP_DigestFinal_ex(sp->sha, sp->digest, &len);
 	sp->finished = true;
+	if (sp->hash_only) {
+		EVP_DigestFinal_ex(sp->sha, sp->digest, &len);
+		sp->have_digest = true;
+	}
+}
+
+int imap_spool_digest(struct imap_spool *sp)
+{
+	unsigned char buf[65536];
+	unsigned int len = 0;
+	uint64_t off = 0;
+	EVP_MD_CTX *sha;
+
+	imap_spool_finish(sp);
+	if (sp->have_digest)
+		return 0;
+	if (sp->failed)
+		return -1;
+	sha = sha_new();
+	while (off < sp->size) {
+		long n = imap_spool_read(sp, off, buf, sizeof buf);
+
+		if (n <= 0) {
+			EVP_MD_CTX_free(sha);
+			return -1;
+		}
+		EVP_DigestUpdate(sha, buf, (size_t)n);
+		off += (uint64_t)n;
+	}
+	EVP_DigestFinal_ex(sha, sp->digest, &len);
+	EVP_MD_CTX_free(sha);
+	sp->have_digest = true;
+	return 0;
 }
 
 long imap_spool_read(const struct imap_spool *sp, uint64_t off, void *buf,

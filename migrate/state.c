@@ -366,6 +366,19 @@ int state_begin(struct state *st, struct err *err)
 	return 0;
 }
 
+int state_bulk(struct state *st, bool on, struct err *err)
+{
+	if (on)
+		return exec_sql(st, "PRAGMA synchronous = NORMAL", "pragma",
+				err) ? -1 : 0;
+	/* a checkpoint syncs the log before it copies it, and the database
+	 * after */
+	if (exec_sql(st, "PRAGMA synchronous = FULL", "pragma", err) ||
+	    exec_sql(st, "PRAGMA wal_checkpoint(PASSIVE)", "checkpoint", err))
+		return -1;
+	return 0;
+}
+
 int state_commit(struct state *st, struct err *err)
 {
 	if (st->txn_depth == 0 || --st->txn_depth > 0)

@@ -48,6 +48,13 @@ void state_unlock(struct state *st);
 
 /* Transactions (nestable: only the outermost commits). */
 int state_begin(struct state *st, struct err *err);
+/* Bulk mode (a sync's many small commits): on, commits no longer wait
+ * for the disk (synchronous = NORMAL in WAL mode: a crash of the process
+ * loses nothing; a crash of the machine may lose the last commits, which
+ * the sync engine finds again by content identity); off, everything
+ * written so far is made durable at once and every later commit waits
+ * for the disk again. */
+int state_bulk(struct state *st, bool on, struct err *err);
 int state_commit(struct state *st, struct err *err);
 void state_rollback(struct state *st);
 

@@ -483,8 +483,11 @@ int sync_run(struct app *app, const struct sync_request *rq,
 	pthread_t *th = NULL;
 	unsigned jobs, i, started = 0;
 	size_t k;
+	bool bulk = false;
+	struct err e;
 	int rc = -1;
 
+	err_clear(&e);
 	memset(sum, 0, sizeof *sum);
 	memset(&sx, 0, sizeof sx);
 	if (!p || rq->phase >= p->n_phases)
@@ -526,6 +529,9 @@ int sync_run(struct app *app, const struct sync_request *rq,
 		 rq->mode == SYNC_REVERSE ? sx.to.b->name : sx.from.b->name,
 		 rq->mode == SYNC_REVERSE ? sx.from.b->name : sx.to.b->name,
 		 jobs);
+	if (app->state && !rq->dry_run && state_bulk(app->state, true, err) < 0)
+		goto out;
+	bulk = app->state && !rq->dry_run;
 	th = xcalloc(jobs + 1, sizeof *th);
 	for (i = 0; i < jobs; i++) {
 		if (pthread_create(&th[i], NULL, worker, &sx) != 0)
@@ -554,6 +560,11 @@ int sync_run(struct app *app, const struct sync_request *rq,
 	sum->seconds = (timeutil_mono_ms() - sx.t0) / 1000.0;
 	rc = 0;
 out:
+	if (bulk && state_bulk(app->state, false, rc < 0 ? &e : err) < 0) {
+		if (rc < 0)
+			log_err(&e);
+		rc = -1;
+	}
 	free(th);
 	free(sx.fmap);
 	free(sx.live_msgs);

@@ -151,7 +151,7 @@ END {
 	for (t in note) printf "- %s skipped: %s\n", t, note[t] > md
 	printf "- Latency: %s. The delaying proxy (tests/bench/delayproxy.c) holds every chunk for half the round trip in each direction; doveadm backup reaches only the source through it (it writes the destination storage directly, as it does in production).\n",
 		meta["netem"] == "yes" ? "the kernel has netem, but the proxy was used for the same setup everywhere" : "this kernel has no netem (tc: \"Specified qdisc kind is unknown\"), so a delaying TCP proxy on 127.0.0.1 sits in front of both servers" > md
-	if ("doveadm" in seen_tool) printf "- doveadm backup ran with Dovecot'"'"'s migration settings: imapc_features = rfc822.size fetch-headers, mail_prefetch_count = %s, mail_fsync = %s (the destination server itself, which migrate and mbsync append to, uses the default mail_fsync = optimized).\n", meta["doveadm_prefetch"], meta["doveadm_fsync"] > md
+	if ("doveadm" in seen_tool) printf "- doveadm backup ran with Dovecot'"'"'s migration settings: imapc_features = rfc822.size fetch-headers, mail_prefetch_count = %s, mail_fsync = %s; the destination server itself, which migrate and mbsync append to, ran with mail_fsync = %s.\n", meta["doveadm_prefetch"], meta["doveadm_fsync"], meta["dst_fsync"] > md
 	if ("mbsync" in seen_tool) print "- mbsync ran with Sync Pull, Create Near, Expunge None, CopyArrivalDate yes, one channel per user (Patterns *)." > md
 
 	# ---- JSON ----

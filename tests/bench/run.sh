@@ -35,6 +35,9 @@
 #                   Dovecot's migration docs recommend; "optimized" = the
 #                   destination server's own setting)
 #   BENCH_DOVEADM_PREFETCH  mail_prefetch_count for doveadm backup (default 20)
+#   BENCH_DST_FSYNC  mail_fsync of the destination Dovecot server, which the
+#                   APPENDs of migrate and mbsync pay (default: the sandbox's
+#                   own, optimized)
 #   BENCH_OUT       results directory (default build/bench)
 #   BENCH_KEEP_WORK=1  keep the work directory (corpus, snapshots) at the end
 #   MIGRATE         the migrate binary (default build/migrate)
@@ -59,6 +62,7 @@ BENCH_NEW=${BENCH_NEW:-20}
 BENCH_REPEAT=${BENCH_REPEAT:-3}
 BENCH_DOVEADM_FSYNC=${BENCH_DOVEADM_FSYNC:-never}
 BENCH_DOVEADM_PREFETCH=${BENCH_DOVEADM_PREFETCH:-20}
+BENCH_DST_FSYNC=${BENCH_DST_FSYNC:-}
 OUT=${BENCH_OUT:-$ROOT/build/bench}
 MIGRATE=${MIGRATE:-$ROOT/build/migrate}
 BIN=$OUT/bin
@@ -68,6 +72,7 @@ done
 [[ $BENCH_DOVEADM_PREFETCH =~ ^[0-9]+$ ]] || die "BENCH_DOVEADM_PREFETCH '$BENCH_DOVEADM_PREFETCH' must be a number"
 for l in $BENCH_LATENCY; do [[ $l =~ ^[0-9]+$ ]] || die "BENCH_LATENCY: '$l' is not a number of ms"; done
 case $BENCH_DOVEADM_FSYNC in never | optimized | always) ;; *) die "BENCH_DOVEADM_FSYNC must be never, optimized or always" ;; esac
+case $BENCH_DST_FSYNC in "" | never | optimized | always) ;; *) die "BENCH_DST_FSYNC must be never, optimized or always" ;; esac
 [ "$(id -u)" = 0 ] || die "needs root (the sandbox's Postfix gateway cannot run unprivileged)"
 for c in doveadm cc ss; do command -v "$c" >/dev/null || die "'$c' not found (make deps)"; done
 
@@ -125,6 +130,11 @@ SANDBOX_USERS=$W/users "$ROOT/tests/sandbox/up.sh" "$LAB" >"$OUT/logs/sandbox.lo
 	{ cat "$OUT/logs/sandbox.log" >&2; die "the sandbox did not start"; }
 . "$LAB/env"
 export BENCH_MASTER_PW=$MASTER_PW
+if [ -n "$BENCH_DST_FSYNC" ]; then
+	printf '# tests/bench: BENCH_DST_FSYNC\nmail_fsync = %s\n' "$BENCH_DST_FSYNC" >>"$DST_CONF"
+	doveadm -c "$DST_CONF" reload || die "the destination Dovecot did not reload with mail_fsync = $BENCH_DST_FSYNC"
+	say "destination server: mail_fsync = $BENCH_DST_FSYNC"
+fi
 mapfile -t USERS < <(awk '{ print $1 }' "$W/users")
 declare -A SRC_HOME DST_HOME
 for u in "${USERS[@]}"; do
@@ -181,7 +191,9 @@ run_one() {
 	tool_cmds "$tool" "$lat" "$cmds"
 	for ((i = 1; i <= reps; i++)); do
 		res=$logs/benchrun-$i.out
+		c0=$(machine_cpu)
 		"$BIN/benchrun" -j "$BENCH_JOBS" -t "$BENCH_TIMEOUT" -l "$logs" -o "$res" "$cmds"
+		echo "machine_cpu_s=$(awk -v a="$c0" -v b="$(machine_cpu)" 'BEGIN { printf "%.2f", b - a }')" >>"$res"
 		if [ "$(sed -n 's/^timed_out=//p' "$res")" != 0 ]; then
 			st=timeout
 			say "$tool ${lat}ms $scen: TIMEOUT after $BENCH_TIMEOUT s (logs: $logs)"
@@ -208,8 +220,9 @@ run_one() {
 		us=$(sed -n 's/^user_s=//p' "$res")
 		sy=$(sed -n 's/^sys_s=//p' "$res")
 		all=$(tr ' ' '\n' <<<"$walls" | cut -d: -f1 | paste -sd, -)
-		say "$(printf '%-8s %3s ms %-8s %8.2f s  peak RSS %6.1f MB%s' "$tool" "$lat" "$scen" "$wall" \
-			"$(awk -v k="$rss" 'BEGIN { print k / 1024 }')" "$([ "$reps" -gt 1 ] && echo "  (median of $all)")")"
+		say "$(printf '%-8s %3s ms %-8s %8.2f s  peak RSS %6.1f MB  machine CPU %6.2f s%s' "$tool" "$lat" "$scen" "$wall" \
+			"$(awk -v k="$rss" 'BEGIN { print k / 1024 }')" "$(sed -n 's/^machine_cpu_s=//p' "$res")" \
+			"$([ "$reps" -gt 1 ] && echo "  (median of $all)")")"
 	fi
 	RUN_STATUS=$st
 	printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$tool" "$lat" "$scen" "$st" \
@@ -254,6 +267,7 @@ cp "$W/verify.tsv" "$OUT/verify.tsv"
 	echo "jobs=$BENCH_JOBS"
 	echo "doveadm_fsync=$BENCH_DOVEADM_FSYNC"
 	echo "doveadm_prefetch=$BENCH_DOVEADM_PREFETCH"
+	echo "dst_fsync=${BENCH_DST_FSYNC:-optimized}"
 	echo "date=$(date -u +%FT%TZ)"
 	echo "host=$(nproc) cores, $(uname -sr)"
 	echo "load=$LOAD_START at the start, $(cut -d' ' -f1-3 /proc/loadavg) at the end"
