@@ -45,6 +45,11 @@ static void conn_trace(mailimap *s, int type, const char *str, size_t size,
 	const char *nl;
 
 	(void)s;
+	if (c->tap && type == MAILSTREAM_LOG_TYPE_DATA_RECEIVED &&
+	    sbuf_add(c->tap, str, size) < 0)
+		c->tap_full = true;
+	if (!log_debug_on(LOGC_IMAP) || c->trace_off)
+		return;
 	if (c->quiet_trace) {
 		if (!c->quiet_said) {
 			log_trace(LOGC_IMAP, type == MAILSTREAM_LOG_TYPE_DATA_SENT ?
@@ -68,8 +73,18 @@ static void conn_trace(mailimap *s, int type, const char *str, size_t size,
 
 static void trace_on(struct imap_conn *c, bool on)
 {
-	if (log_debug_on(LOGC_IMAP))
-		mailimap_set_logger(c->s, on ? conn_trace : NULL, c);
+	c->trace_off = !on;
+	if (log_debug_on(LOGC_IMAP) || c->tap)
+		mailimap_set_logger(c->s, conn_trace, c);
+}
+
+void imap_conn_tap(struct imap_conn *c, struct sbuf *tap)
+{
+	c->tap = tap;
+	c->tap_full = false;
+	if (c->s)
+		mailimap_set_logger(c->s, tap || log_debug_on(LOGC_IMAP) ?
+					  conn_trace : NULL, c);
 }
 
 void imap_conn_quiet(struct imap_conn *c, bool quiet)

@@ -54,6 +54,9 @@ static void add_listed(struct imap_folder_list *out,
 			x = of->of_flag_ext;
 			if (str_ieq(x, "NonExistent") || str_ieq(x, "Noselect"))
 				attrs |= IMAP_F_NOSELECT;
+			else if (str_ieq(x, "Subscribed"))
+				attrs |= IMAP_F_SUBSCRIBED;	/* RETURN
+								 * (SUBSCRIBED) */
 			else if (use == IMAP_USE_NONE)
 				use = use_of(x);
 		}
@@ -160,6 +163,87 @@ int imap_folders_list_read(struct imap_conn *c, struct imap_folder_list *out,
 			mailimap_list_result_free(l);
 	}
 	log_debug(LOGC_SYNC, "%s: %zu folders", c->where, out->n);
+	return 0;
+}
+
+/* LIST "" "<prefix>*" RETURN (SUBSCRIBED SPECIAL-USE STATUS (...)), and
+ * the same for INBOX when there is a prefix: the listing and every
+ * folder's STATUS in one round trip.  libetpan keeps only the last
+ * untagged STATUS of a reply, so the bytes received are tapped and the
+ * STATUS responses read from them (imap_lstatus.c). */
+int imap_folders_list_status(struct imap_conn *c, struct imap_folder_list *out,
+			     struct err *err)
+{
+	static const char ret[] = " RETURN (SUBSCRIBED SPECIAL-USE STATUS "
+				  "(UIDVALIDITY UIDNEXT MESSAGES "
+				  "HIGHESTMODSEQ))\r\n";
+	int tags[2] = { -1, -1 };
+	struct sbuf tap;
+	char *pat;
+	size_t i, found;
+	int rc = 0;
+
+	imap_folder_list_release(out);
+	out->delim = c->delim;
+	out->prefix = xstrdup(c->prefix ? c->prefix : "");
+	pat = xasprintf("%s*", out->prefix);
+	if (!imap_cmd_quotable(pat) && !c->caps.literalplus) {
+		free(pat);
+		return err_set(err, ERR_REMOTE, RETRY_NEVER, "%s: namespace "
+			       "prefix needs a literal", c->where);
+	}
+	sbuf_init(&tap, 16u << 20);
+	imap_conn_tap(c, &tap);
+	for (i = 0; i < 2 && rc == 0; i++) {
+		if (i == 0 && !out->prefix[0])
+			continue;	/* "*" names INBOX too */
+		rc = imap_cmd_begin(c, err);
+		if (rc == 0)
+			rc = imap_cmd_puts(c, "LIST \"\" ", err);
+		if (rc == 0)
+			rc = imap_cmd_astring(c, i == 0 ? "INBOX" : pat, err);
+		if (rc == 0)
+			rc = imap_cmd_puts(c, ret, err);
+		tags[i] = imap_cmd_tag(c);
+	}
+	free(pat);
+	if (rc == 0)
+		rc = imap_cmd_flush(c, err);
+	for (i = 0; i < 2 && rc == 0; i++) {
+		struct imap_cmd_reply r;
+		clist *l = NULL;
+
+		if (tags[i] < 0)
+			continue;
+		memset(&r, 0, sizeof r);
+		if (imap_cmd_read_reply_to(c, tags[i], &r, err) < 0) {
+			rc = -1;
+			break;
+		}
+		if (r.cond != MAILIMAP_RESP_COND_STATE_OK) {
+			rc = imap_conn_fail_reply(c, &r, err, "LIST ... RETURN "
+						  "(STATUS ...)");
+			imap_cmd_reply_release(&r);
+			imap_conn_drop(c);	/* replies outstanding */
+			break;
+		}
+		imap_cmd_reply_release(&r);
+		if (c->s->imap_response_info) {
+			l = c->s->imap_response_info->rsp_mailbox_list;
+			c->s->imap_response_info->rsp_mailbox_list = NULL;
+		}
+		take_listed(out, l, false);
+		if (l)
+			mailimap_list_result_free(l);
+	}
+	imap_conn_tap(c, NULL);
+	found = rc == 0 && !c->tap_full ?
+			imap_lstatus_parse(tap.buf, tap.len, out) : 0;
+	sbuf_release(&tap);
+	if (rc < 0)
+		return -1;
+	log_debug(LOGC_SYNC, "%s: %zu folders, STATUS of %zu (LIST-STATUS)",
+		  c->where, out->n, found);
 	return 0;
 }
 

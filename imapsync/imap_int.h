@@ -93,6 +93,9 @@ struct imap_conn {
 	char **perm;			/* PERMANENTFLAGS, canonical, NULL-terminated */
 	unsigned ncommands;		/* commands sent (round trips, roughly) */
 	bool quiet_trace, quiet_said;	/* no message content in traces */
+	bool trace_off;			/* no trace (credentials on the wire) */
+	struct sbuf *tap;		/* gets every byte received, or NULL */
+	bool tap_full;			/* tap hit its cap: bytes were lost */
 };
 
 /* The outcome of a command we wrote ourselves. */
@@ -120,6 +123,10 @@ void imap_conn_drop(struct imap_conn *c);
 
 /* Keep message content out of -D imap traces (bodies moving). */
 void imap_conn_quiet(struct imap_conn *c, bool quiet);
+/* Copy every byte received from now on into tap (NULL: stop); bytes past
+ * the sbuf's cap set c->tap_full.  For replies libetpan does not keep
+ * whole (the untagged STATUS of LIST-STATUS). */
+void imap_conn_tap(struct imap_conn *c, struct sbuf *tap);
 
 /* Turn a libetpan return code into an error naming the server and what
  * was done ("SELECT 'Sent'"), with the server's text and code; decides
@@ -388,6 +395,7 @@ struct imap_folder {
 	char delim;
 	unsigned attrs;
 	enum imap_use use;
+	struct imap_status st;		/* from LIST-STATUS; st.exists: set */
 };
 
 struct imap_folder_list {
@@ -558,5 +566,45 @@ void imap_sync_progress(struct imap_sync *sy);
 
 int imap_verify_folder(struct imap_sync *sy, const struct imap_fplan *fp,
 		       struct imapsync_verify_result *v, struct err *err);
+
+/* ---- imap_lstatus.c: LIST-STATUS (RFC 5819) ---------------------------- */
+
+/* The folders with their STATUS in one command (the server must offer
+ * LIST-STATUS); a folder whose STATUS did not come has st.exists false.
+ * Same list as imap_folders_list otherwise (LIST-EXTENDED's SUBSCRIBED
+ * return option instead of LSUB). */
+int imap_folders_list_status(struct imap_conn *c, struct imap_folder_list *out,
+			     struct err *err);
+/* Set l's folders' st from the untagged "* STATUS" responses in buf (raw
+ * bytes received); returns how many were found. */
+size_t imap_lstatus_parse(const char *buf, size_t len,
+			  struct imap_folder_list *l);
+
+/* ---- imap_session.c: the two sessions of a job ------------------------ */
+
+/* Open the source session and, with_dst, the destination's (together),
+ * retrying while a server is unreachable. */
+int imap_sessions_open(struct imap_sync *sy, bool with_dst, struct err *err);
+/* Wait before attempt n (1-based) after `why`, then reopen whichever
+ * session died: 0 when both are up, -1 with err. */
+int imap_sessions_recover(struct imap_sync *sy, unsigned n,
+			  const struct err *why, struct err *err);
+void imap_sessions_close(struct imap_sync *sy);
+
+/* ---- imap_quick.c: nothing moved, said by the source alone ------------ */
+
+#define IMAP_QUICK_LEN 32
+/* The digest of what decides a sync's folders: the source listing, the
+ * plan's folder options, both servers and logins. */
+void imap_quick_digest(const struct imapsync_job *job,
+		       const struct imap_folder_list *sl,
+		       unsigned char out[IMAP_QUICK_LEN]);
+/* With the source session open and listed (sl): 1 when the stored digest
+ * equals `digest` and every folder's STATUS equals its marks (sy->res
+ * filled, src_only set); 0 when both sides must be examined; -1 when
+ * the store or the source session failed (err). */
+int imap_quick_check(struct imap_sync *sy, const struct imap_folder_list *sl,
+		     const unsigned char digest[IMAP_QUICK_LEN],
+		     struct err *err);
 
 #endif

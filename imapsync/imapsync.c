@@ -10,7 +10,6 @@
  * RETRY_LATER ("run again").  Authentication and TLS failures are never
  * retried.
  */
-#include <ctype.h>
 #include <malloc.h>
 #include <pthread.h>
 #include <stdarg.h>
@@ -134,196 +133,23 @@ void imap_sync_progress(struct imap_sync *sy)
 		sy->job->progress(sy->job->cb_ctx, &sy->prog);
 }
 
-/* ---- sessions ------------------------------------------------------------ */
-
-/* Test hooks: pretend a server lacks an extension (integration tests of
- * the paths that real servers without UIDPLUS or CONDSTORE take). */
-static void test_hooks(struct imap_conn *c)
-{
-	const char *h = getenv("MIGRATE_TEST_IMAP_WITHOUT");
-
-	if (!h || !*h)
-		return;
-	if (strstr(h, "UIDPLUS"))
-		c->caps.uidplus = false;
-	if (strstr(h, "CONDSTORE"))
-		c->caps.condstore = c->caps.qresync = false;
-	if (strstr(h, "LITERAL+"))
-		c->caps.literalplus = false;
-	if (strstr(h, "MULTIAPPEND"))
-		c->caps.multiappend = false;
-}
-
-static int open_side(struct imap_conn *c, const struct imapsync_endpoint *ep,
-		     const struct imapsync_cred *cr, const char *role,
-		     struct err *err)
-{
-	if (imap_conn_open(c, ep, cr, role, err) < 0) {
-		imap_conn_close(c);
-		return -1;
-	}
-	test_hooks(c);
-	return 0;
-}
-
-/* Seconds the server asked us to wait, from "backoff" text, or 0. */
-static unsigned server_backoff(const char *msg)
-{
-	char *low = xstrdup(msg);
-	const char *p;
-	unsigned secs = 0;
-
-	str_lower(low);
-	p = strstr(low, "backoff");
-
-	while (p && *p && !isdigit((unsigned char)*p))
-		p++;
-	if (p && *p) {
-		unsigned long v = strtoul(p, NULL, 10);
-
-		secs = v > 300 ? 300 : (unsigned)v;
-	}
-	free(low);
-	return secs;
-}
-
-static void sleep_ms(unsigned ms)
-{
-	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
-
-	while (nanosleep(&ts, &ts) < 0)
-		;
-}
-
-/* Wait before attempt `n` (1-based) and reconnect dead sessions.  0 when
- * both sessions are up; -1 with err when they cannot be. */
-static int recover(struct imap_sync *sy, unsigned n, const struct err *why,
-		   struct err *err)
-{
-	const struct imapsync_job *job = sy->job;
-	unsigned base = job->backoff_ms ? job->backoff_ms : 1000;
-	unsigned wait = base << (n - 1 < 6 ? n - 1 : 6);
-	unsigned hint = server_backoff(why->msg);
-
-	if (hint)
-		wait = hint * 1000;
-	if (wait > 60000 && !hint)
-		wait = 60000;
-	log_info(LOGC_SYNC, "%s: %s; retrying in %u ms (attempt %u of %u)",
-		 job->user, why->msg, wait, n, job->retries ? job->retries : 3);
-	sleep_ms(wait);
-	sy->res->reconnects++;
-	if (!imap_conn_alive(&sy->src) &&
-	    open_side(&sy->src, &job->src, &job->src_cred, "source", err) < 0)
-		return -1;
-	if (!imap_conn_alive(&sy->dst) &&
-	    open_side(&sy->dst, &job->dst, &job->dst_cred, "destination",
-		      err) < 0)
-		return -1;
-	return 0;
-}
-
-struct open_arg {
-	struct imap_sync *sy;
-	struct err err;
-	int rc;
-};
-
-static void *open_dst_thread(void *p)
-{
-	struct open_arg *a = p;
-	const struct imapsync_job *job = a->sy->job;
-
-	a->rc = open_side(&a->sy->dst, &job->dst, &job->dst_cred,
-			  "destination", &a->err);
-	return NULL;
-}
-
-/* Both sessions opened at the same time (the destination in a thread of
- * its own): connect, greeting and login cost their round trips once. */
-static int open_parallel(struct imap_sync *sy, struct err *err)
-{
-	struct open_arg a;
-	pthread_t t;
-	int rc;
-
-	memset(&a, 0, sizeof a);
-	a.sy = sy;
-	err_clear(&a.err);
-	if (pthread_create(&t, NULL, open_dst_thread, &a) != 0)
-		return open_side(&sy->src, &sy->job->src, &sy->job->src_cred,
-				 "source", err) < 0 ||
-		       open_side(&sy->dst, &sy->job->dst, &sy->job->dst_cred,
-				 "destination", err) < 0 ? -1 : 0;
-	rc = open_side(&sy->src, &sy->job->src, &sy->job->src_cred, "source",
-		       err);
-	pthread_join(t, NULL);
-	if (rc == 0 && a.rc < 0) {
-		err_copy(err, &a.err);
-		rc = -1;
-	}
-	return rc;
-}
-
-/* Open both sessions, with retries for unreachable servers. */
-static int open_both(struct imap_sync *sy, struct err *err)
-{
-	const struct imapsync_job *job = sy->job;
-	unsigned tries = job->retries ? job->retries : 3, n;
-	struct err e;
-
-	for (n = 0;; n++) {
-		err_clear(&e);
-		if (n == 0 && !imap_conn_alive(&sy->src) &&
-		    !imap_conn_alive(&sy->dst)) {
-			if (open_parallel(sy, &e) == 0)
-				return 0;
-		} else if ((imap_conn_alive(&sy->src) ||
-		     open_side(&sy->src, &job->src, &job->src_cred, "source",
-			       &e) == 0) &&
-		    (imap_conn_alive(&sy->dst) ||
-		     open_side(&sy->dst, &job->dst, &job->dst_cred,
-			       "destination", &e) == 0))
-			return 0;
-		if (e.retry == RETRY_NEVER || e.cat == ERR_AUTH || n >= tries) {
-			if (e.retry == RETRY_NOW)
-				e.retry = RETRY_LATER;
-			return err_copy(err, &e);
-		}
-		{
-			unsigned base = job->backoff_ms ? job->backoff_ms : 1000;
-			unsigned wait = base << (n < 6 ? n : 6);
-
-			log_info(LOGC_SYNC, "%s: %s; retrying in %u ms",
-				 job->user, e.msg, wait);
-			sleep_ms(wait > 60000 ? 60000 : wait);
-		}
-	}
-}
-
-static void close_both(struct imap_sync *sy)
-{
-	imap_conn_close(&sy->src);
-	imap_conn_close(&sy->dst);
-	free(sy->src.where);
-	free(sy->dst.where);
-	sy->src.where = sy->dst.where = NULL;
-}
-
+/* List both sides (the source only if sl is not listed yet) and map
+ * the folders. */
 static int plan_folders(struct imap_sync *sy, struct imap_folder_list *sl,
-			struct imap_folder_list *dl, struct imap_fplans *plan,
-			struct err *err)
+			bool src_listed, struct imap_folder_list *dl,
+			struct imap_fplans *plan, struct err *err)
 {
 	size_t i;
 
 	int st[IMAP_LIST_CMDS], dt[IMAP_LIST_CMDS];
 
 	/* both servers at once: one round trip */
-	if (imap_folders_list_send(&sy->src, sl, st, err) < 0 ||
+	if ((!src_listed &&
+	     imap_folders_list_send(&sy->src, sl, st, err) < 0) ||
 	    imap_folders_list_send(&sy->dst, dl, dt, err) < 0 ||
-	    imap_cmd_flush(&sy->src, err) < 0 ||
+	    (!src_listed && imap_cmd_flush(&sy->src, err) < 0) ||
 	    imap_cmd_flush(&sy->dst, err) < 0 ||
-	    imap_folders_list_read(&sy->src, sl, st, err) < 0 ||
+	    (!src_listed && imap_folders_list_read(&sy->src, sl, st, err) < 0) ||
 	    imap_folders_list_read(&sy->dst, dl, dt, err) < 0 ||
 	    imap_fmap_plan(&sy->job->folders, sl, dl, plan, err) < 0)
 		return -1;
@@ -476,7 +302,7 @@ static int status_all(struct imap_sync *sy, struct imap_fplans *plan,
 
 /* SUBSCRIBE what the source subscribes and the destination does not, all
  * commands in one flight; a refusal is reported, not an error. */
-static void subscriptions(struct imap_sync *sy, struct imap_fplans *plan,
+static bool subscriptions(struct imap_sync *sy, struct imap_fplans *plan,
 			  const struct imap_folder_list *dl)
 {
 	int tag[STATUS_WINDOW];
@@ -485,7 +311,7 @@ static void subscriptions(struct imap_sync *sy, struct imap_fplans *plan,
 	struct err e;
 
 	if (!sy->job->folders.subscriptions || sy->job->dry_run)
-		return;
+		return true;
 	err_clear(&e);
 	while (i < plan->n) {
 		for (k = 0; i < plan->n && k < STATUS_WINDOW; i++) {
@@ -536,11 +362,12 @@ static void subscriptions(struct imap_sync *sy, struct imap_fplans *plan,
 			imap_cmd_reply_release(&r);
 		}
 	}
-	return;
+	return true;
 fail:
 	imap_conn_drop(&sy->dst);
 	imap_sync_problem(sy, IMAPSYNC_PROB_FOLDER, "", 0, 0,
 			  "subscriptions not copied: %s", e.msg);
+	return false;
 }
 
 static int sync_folder(struct imap_sync *sy, struct imap_fplan *fp,
@@ -558,12 +385,32 @@ static int sync_folder(struct imap_sync *sy, struct imap_fplan *fp,
 		fp->have_st = false;	/* the retry asks afresh */
 		if (e.retry != RETRY_NOW || n > tries)
 			break;
-		if (recover(sy, n, &e, &e) < 0)
+		if (imap_sessions_recover(sy, n, &e, &e) < 0)
 			break;
 	}
 	if (e.retry == RETRY_NOW)
 		e.retry = RETRY_LATER;
 	return err_copy(err, &e);
+}
+
+static void sum_folders(struct imapsync_result *r)
+{
+	size_t i;
+
+	for (i = 0; i < r->n_folders; i++) {
+		const struct imapsync_folder_result *fr = &r->folders[i];
+
+		r->src_msgs += fr->src_msgs;
+		r->src_bytes += fr->src_bytes;
+		r->dst_msgs += fr->dst_msgs;
+		r->dst_bytes += fr->src_bytes;
+		r->copied += fr->copied;
+		r->bytes_copied += fr->bytes_copied;
+		r->matched += fr->matched;
+		r->skipped += fr->skipped;
+		r->flags_set += fr->flags_set;
+		r->expunged += fr->expunged;
+	}
 }
 
 int imapsync_run(const struct imapsync_job *job, struct imapsync_result *r,
@@ -574,7 +421,10 @@ int imapsync_run(const struct imapsync_job *job, struct imapsync_result *r,
 	struct imap_fplans plan;
 	struct err first;
 	size_t i, todo = 0;
-	bool session_lost = false;
+	bool session_lost = false, complete = false;
+	unsigned char digest[IMAP_QUICK_LEN];
+	const bool quick = job->store && job->store->listing_get &&
+			   !job->dry_run && !job->expunge && !job->recheck;
 	int rc = -1;
 
 	imapsync_global_init();
@@ -587,8 +437,29 @@ int imapsync_run(const struct imapsync_job *job, struct imapsync_result *r,
 	err_clear(&first);
 	sy.job = job;
 	sy.res = r;
-	if (check_job(job, err) < 0 || open_both(&sy, err) < 0 ||
-	    plan_folders(&sy, &sl, &dl, &plan, err) < 0)
+	if (check_job(job, err) < 0)
+		goto out;
+	if (quick) {
+		/* the source alone first: if nothing moved there, done */
+		int q;
+
+		if (imap_sessions_open(&sy, false, err) < 0 ||
+		    (sy.src.caps.list_status ?
+			     imap_folders_list_status(&sy.src, &sl, err) :
+			     imap_folders_list(&sy.src, &sl, err)) < 0)
+			goto out;
+		imap_quick_digest(job, &sl, digest);
+		q = imap_quick_check(&sy, &sl, digest, err);
+		if (q < 0)
+			goto out;
+		if (q == 1) {
+			sum_folders(r);
+			rc = 0;
+			goto out;
+		}
+	}
+	if (imap_sessions_open(&sy, true, err) < 0 ||
+	    plan_folders(&sy, &sl, quick, &dl, &plan, err) < 0)
 		goto out;
 	{
 		struct err e;
@@ -653,20 +524,20 @@ int imapsync_run(const struct imapsync_job *job, struct imapsync_result *r,
 		imap_sync_progress(&sy);
 	}
 	if (!session_lost)
-		subscriptions(&sy, &plan, &dl);
-	for (i = 0; i < r->n_folders; i++) {
-		const struct imapsync_folder_result *fr = &r->folders[i];
+		complete = subscriptions(&sy, &plan, &dl);
+	sum_folders(r);
+	/* what the next sync compares the source with, when this one left
+	 * the destination complete; otherwise it examines both sides */
+	if (job->store && job->store->listing_put && !job->dry_run) {
+		struct err e;
 
-		r->src_msgs += fr->src_msgs;
-		r->src_bytes += fr->src_bytes;
-		r->dst_msgs += fr->dst_msgs;
-		r->dst_bytes += fr->src_bytes;
-		r->copied += fr->copied;
-		r->bytes_copied += fr->bytes_copied;
-		r->matched += fr->matched;
-		r->skipped += fr->skipped;
-		r->flags_set += fr->flags_set;
-		r->expunged += fr->expunged;
+		if (!quick)
+			imap_quick_digest(job, &sl, digest);
+		err_clear(&e);
+		if (job->store->listing_put(job->store_ctx,
+					    complete && !r->folders_failed ?
+						    digest : NULL, &e) < 0)
+			log_debug(LOGC_SYNC, "%s: %s", job->user, e.msg);
 	}
 	if (r->folders_failed) {
 		err_copy(err, &first);
@@ -678,7 +549,7 @@ int imapsync_run(const struct imapsync_job *job, struct imapsync_result *r,
 	rc = 0;
 out:
 	imap_ahead_release(&sy);
-	close_both(&sy);
+	imap_sessions_close(&sy);
 	imap_fplans_release(&plan);
 	imap_folder_list_release(&sl);
 	imap_folder_list_release(&dl);
@@ -730,8 +601,8 @@ int imapsync_verify(const struct imapsync_job *job,
 	memset(&plan, 0, sizeof plan);
 	sy.job = job;
 	sy.res = &dummy;
-	if (check_job(job, err) < 0 || open_both(&sy, err) < 0 ||
-	    plan_folders(&sy, &sl, &dl, &plan, err) < 0)
+	if (check_job(job, err) < 0 || imap_sessions_open(&sy, true, err) < 0 ||
+	    plan_folders(&sy, &sl, false, &dl, &plan, err) < 0)
 		goto out;
 	for (i = 0; i < plan.n; i++) {
 		const struct imap_fplan *fp = &plan.v[i];
@@ -751,7 +622,7 @@ int imapsync_verify(const struct imapsync_job *job,
 			}
 			imapsync_verify_result_release(&part);
 			if (e.retry != RETRY_NOW || n > tries ||
-			    recover(&sy, n, &e, &e) < 0) {
+			    imap_sessions_recover(&sy, n, &e, &e) < 0) {
 				if (e.retry == RETRY_NOW)
 					e.retry = RETRY_LATER;
 				err_copy(err, &e);
@@ -761,7 +632,7 @@ int imapsync_verify(const struct imapsync_job *job,
 	}
 	rc = 0;
 out:
-	close_both(&sy);
+	imap_sessions_close(&sy);
 	imap_fplans_release(&plan);
 	imap_folder_list_release(&sl);
 	imap_folder_list_release(&dl);
@@ -777,7 +648,7 @@ int imapsync_check_login(const struct imapsync_job *job, struct err *err)
 	imapsync_global_init();
 	memset(&sy, 0, sizeof sy);
 	sy.job = job;
-	rc = check_job(job, err) < 0 ? -1 : open_both(&sy, err);
-	close_both(&sy);
+	rc = check_job(job, err) < 0 ? -1 : imap_sessions_open(&sy, true, err);
+	imap_sessions_close(&sy);
 	return rc;
 }

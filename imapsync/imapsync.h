@@ -152,7 +152,8 @@ struct imapsync_folder_state {
  * folder state that follows it (folder_put right after map_put).
  */
 struct imapsync_store_ops {
-	/* 1 found, 0 none, -1 error. */
+	/* 1 found, 0 none (or kept for another destination folder than
+	 * dst_folder; NULL: any), -1 error. */
 	int (*folder_get)(void *ctx, const char *src_folder,
 			  const char *dst_folder,
 			  struct imapsync_folder_state *st, struct err *err);
@@ -175,6 +176,14 @@ struct imapsync_store_ops {
 	int (*map_forget)(void *ctx, const char *src_folder, uint32_t src_uidv,
 			  const char *dst_folder, uint32_t dst_uidv,
 			  const uint32_t *uids, size_t n, struct err *err);
+	/* The digest of the user's source listing at the end of the last
+	 * sync that examined both sides completely: 1 found, 0 none, -1
+	 * error.  put with NULL forgets it.  Both may be NULL: every sync
+	 * then examines both sides. */
+	int (*listing_get)(void *ctx, unsigned char digest[32],
+			   struct err *err);
+	int (*listing_put)(void *ctx, const unsigned char *digest,
+			   struct err *err);
 };
 
 /* ---- progress and problems ------------------------------------------- */
@@ -209,6 +218,8 @@ struct imapsync_job {
 	enum imapsync_flags_policy flags;
 	bool expunge;		/* propagate source expunges */
 	bool dry_run;		/* change nothing; say what would copy */
+	bool recheck;		/* examine both sides even when the source
+				 * shows nothing moved */
 	unsigned retries;	/* reconnect attempts after a failure; 0: 3 */
 	unsigned backoff_ms;	/* first wait; 0: 1000, doubled each time */
 	size_t batch_bytes;	/* bodies fetched per FETCH round; 0: 4 MiB */
@@ -244,6 +255,10 @@ struct imapsync_result {
 	uint64_t copied, bytes_copied, matched, skipped, flags_set, expunged;
 	unsigned folders_failed;
 	unsigned reconnects;
+	bool src_only;		/* nothing moved on the source since a sync
+				 * that left the destination complete: the
+				 * destination was not looked at (dst_msgs
+				 * unknown) */
 };
 
 void imapsync_result_init(struct imapsync_result *r);

@@ -19,6 +19,7 @@ enum app_format {
 
 struct app_opts {
 	bool dry_run, force, wait, json, live, color;
+	bool recheck, verify;		/* sync --recheck, --verify */
 	int verbose;			/* -v count; -1 for -q */
 	const char *phase;		/* --phase */
 	const char *user;		/* --user */

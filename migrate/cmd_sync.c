@@ -129,6 +129,11 @@ int cmd_sync(struct app *app, int argc, char **argv)
 	(void)argc, (void)argv;
 	memset(&sum, 0, sizeof sum);
 	err_clear(&err);
+	if (app->opt.verify && app->opt.recheck) {
+		fprintf(stderr, "migrate sync: --verify and --recheck do not "
+			"go together (--verify always examines both sides)\n");
+		return EXIT_USAGE;
+	}
 	rc = app_load_plan(app);
 	if (rc)
 		return rc;
@@ -159,7 +164,8 @@ int cmd_sync(struct app *app, int argc, char **argv)
 	rq.phase = phase;
 	rq.users = users;
 	rq.n_users = n;
-	rq.mode = SYNC_COPY;
+	rq.mode = app->opt.verify ? SYNC_VERIFY : SYNC_COPY;
+	rq.recheck = app->opt.recheck;
 	rq.dry_run = app->opt.dry_run;
 	rq.jobs = app->opt.jobs;
 	rq.run_id = run_id;
@@ -174,7 +180,19 @@ int cmd_sync(struct app *app, int argc, char **argv)
 		else
 			snprintf(b, sizeof b, "%llu bytes",
 				 (unsigned long long)sum.bytes);
-		if (rq.dry_run)
+		if (rq.mode == SYNC_VERIFY) {
+			size_t k, differ = 0;
+
+			for (k = 0; k < sum.n_users; k++)
+				differ += sum.users[k].differs;
+			fprintf(app->out, "phase '%s': %zu of %zu users "
+				"verified, %zu with differences%s\n",
+				app->plan->phases[phase].name,
+				sum.ok - differ, sum.n_users, differ,
+				sum.failed ? "; see the errors above" : "");
+			if (rc == 0 && differ)
+				rc = EXIT_PARTIAL;
+		} else if (rq.dry_run)
 			fprintf(app->out, "dry run: nothing was changed\n");
 		else
 			fprintf(app->out, "phase '%s': %zu of %zu users synced, "

@@ -28,7 +28,8 @@
 enum {
 	O_DRYRUN = 1 << 0, O_PHASE = 1 << 1, O_USER = 1 << 2, O_JOBS = 1 << 3,
 	O_WAIT = 1 << 4, O_FORCE = 1 << 5, O_FORMAT = 1 << 6, O_JSON = 1 << 7,
-	O_STATE = 1 << 8, O_LIVE = 1 << 9,
+	O_STATE = 1 << 8, O_LIVE = 1 << 9, O_RECHECK = 1 << 10,
+	O_VERIFY = 1 << 11,
 };
 
 struct command {
@@ -65,10 +66,12 @@ static const struct command commands[] = {
 	  "\n"
 	  "Run the next pending phase, or the named one, through its steps.\n"
 	  "(Arrives with the phase engine: this build exits 69.)\n" },
-	{ "sync", cmd_sync, O_DRYRUN | O_PHASE | O_USER | O_JOBS | O_STATE, 0,
+	{ "sync", cmd_sync, O_DRYRUN | O_PHASE | O_USER | O_JOBS | O_STATE |
+			    O_RECHECK | O_VERIFY, 0,
 	  "pre-stage / delta IMAP sync only (cron-able)",
 	  "migrate sync PLAN [--phase NAME | --user ADDRESS] [--jobs N] "
 	  "[--dry-run]\n"
+	  "                  [--recheck | --verify]\n"
 	  "\n"
 	  "Copy mail for a phase's users (or one user) from the phase's\n"
 	  "'from' backend to its 'to' backend, without routing changes:\n"
@@ -76,8 +79,13 @@ static const struct command commands[] = {
 	  "keywords and dates, then only what is new or changed.  Resumable:\n"
 	  "a re-run never copies a message twice.  Default: the first phase\n"
 	  "not done.  --dry-run lists per user and folder what would be\n"
-	  "copied.  Exit 0; 3 when some users failed; 75 when a server\n"
-	  "could not be reached (run again to resume).\n" },
+	  "copied.  When nothing moved on the source since a sync that left\n"
+	  "the destination complete, a user costs one session to the source\n"
+	  "and none to the destination; --recheck examines both sides anyway.\n"
+	  "--verify copies nothing: it compares both sides per folder and\n"
+	  "lists every difference (a difference makes the next sync examine\n"
+	  "both sides).  Exit 0; 3 when some users failed or differ; 75 when\n"
+	  "a server could not be reached (run again to resume).\n" },
 	{ "rollback", cmd_rollback, O_DRYRUN | O_PHASE | O_FORCE | O_STATE, 0,
 	  "undo a phase, losing no mail",
 	  "migrate rollback PLAN --phase NAME [--dry-run]\n"
@@ -204,6 +212,12 @@ static void usage_command(const struct command *c, FILE *fp)
 	if (c->opts & O_LIVE)
 		fprintf(fp, "      --live        also check the live servers "
 			    "(DNS, SMTP, gateway)\n");
+	if (c->opts & O_RECHECK)
+		fprintf(fp, "      --recheck     examine both sides even when "
+			    "the source shows no change\n");
+	if (c->opts & O_VERIFY)
+		fprintf(fp, "      --verify      compare both sides, list every "
+			    "difference; copy nothing\n");
 	fprintf(fp, "  -h, --help        this help\n");
 }
 
@@ -241,6 +255,8 @@ static int parse_command_opts(const struct command *c, struct app *app,
 		{ "json", no_argument, NULL, 'J' },
 		{ "state", required_argument, NULL, 'S' },
 		{ "live", no_argument, NULL, 'L' },
+		{ "recheck", no_argument, NULL, 'R' },
+		{ "verify", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "quiet", no_argument, NULL, 'q' },
@@ -253,6 +269,7 @@ static int parse_command_opts(const struct command *c, struct app *app,
 		{ 'W', O_WAIT, "--wait" },	{ 'F', O_FORCE, "--force" },
 		{ 'f', O_FORMAT, "--format" },	{ 'J', O_JSON, "--json" },
 		{ 'S', O_STATE, "--state" },	{ 'L', O_LIVE, "--live" },
+		{ 'R', O_RECHECK, "--recheck" }, { 'V', O_VERIFY, "--verify" },
 	};
 	unsigned long long n;
 	struct err err;
@@ -284,6 +301,8 @@ static int parse_command_opts(const struct command *c, struct app *app,
 		case 'J': app->opt.json = true; break;
 		case 'S': app->opt.state_path = optarg; break;
 		case 'L': app->opt.live = true; break;
+		case 'R': app->opt.recheck = true; break;
+		case 'V': app->opt.verify = true; break;
 		case 'v': app->opt.verbose++; break;
 		case 'q': app->opt.verbose = -1; break;
 		case 'j':

@@ -22,7 +22,7 @@
 struct err;
 struct state;
 
-#define STATE_SCHEMA_VERSION 1
+#define STATE_SCHEMA_VERSION 2
 
 enum state_open_flags {
 	STATE_READONLY = 0,	/* fail if the file does not exist */
@@ -293,6 +293,18 @@ int state_msgmap_forget(struct state *st, const char *user,
 			int64_t src_uidvalidity, const char *dst_folder,
 			int64_t dst_uidvalidity, const int64_t *uids, size_t n,
 			struct err *err);
+/* The digest of a user's source listing at the end of the last sync
+ * (in this direction) that examined both sides completely: 1 found (32
+ * bytes in digest), 0 none, -1 error.  put with NULL forgets it, so the
+ * next sync examines both sides again. */
+#define STATE_LISTING_LEN 32
+int state_listing_get(struct state *st, const char *user,
+		      const char *direction,
+		      unsigned char digest[STATE_LISTING_LEN], struct err *err);
+int state_listing_put(struct state *st, const char *user,
+		      const char *direction, const unsigned char *digest,
+		      struct err *err);
+
 /* Pairs of a user (every user if NULL): count and bytes. */
 int state_msgmap_count(struct state *st, const char *user, int64_t *msgs,
 		       int64_t *bytes, struct err *err);

@@ -132,6 +132,16 @@ static const char *const state_migrations[] = {
 	"  BEGIN SELECT RAISE(ABORT, 'the event log is append-only'); END;\n"
 	"CREATE TRIGGER events_append_only_d BEFORE DELETE ON events\n"
 	"  BEGIN SELECT RAISE(ABORT, 'the event log is append-only'); END;\n",
+	/* 1 -> 2: listings, what the sync engine saw of a user's source
+	 * folders (a digest) at the end of the last sync that examined both
+	 * sides completely; with it, a sync that finds the source unchanged
+	 * need not log in to the destination (state_listing.c) */
+	"CREATE TABLE listings (\n"
+	"  user TEXT NOT NULL,\n"
+	"  direction TEXT NOT NULL,\n"
+	"  digest BLOB NOT NULL,\n"
+	"  updated INTEGER NOT NULL,\n"
+	"  PRIMARY KEY (user, direction));\n",
 };
 
 #define STATE_N_MIGRATIONS (sizeof state_migrations / sizeof state_migrations[0])

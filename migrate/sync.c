@@ -210,8 +210,12 @@ static void record(struct syncer *sx, struct ujob *j,
 			put.last_sync = timeutil_now();
 			put.src_msgs = (int64_t)r->src_msgs;
 			put.src_bytes = (int64_t)r->src_bytes;
-			put.dst_msgs = (int64_t)r->dst_msgs;
-			put.dst_bytes = (int64_t)r->dst_bytes;
+			/* src_only: the destination was not looked at, and
+			 * holds what the last complete sync left there */
+			if (!r->src_only || put.dst_msgs < 0) {
+				put.dst_msgs = (int64_t)r->dst_msgs;
+				put.dst_bytes = (int64_t)r->dst_bytes;
+			}
 		} else if (early) {
 			put.status = USER_FAILED;
 		}
@@ -344,6 +348,7 @@ static void run_user(struct syncer *sx, struct ujob *j)
 	job.folders.subscriptions = true;
 	job.expunge = rq->expunge;
 	job.dry_run = rq->dry_run;
+	job.recheck = rq->recheck;
 	job.store = sx->app->state ? &sync_store_ops : NULL;
 	job.store_ctx = &sc;
 	job.progress = on_progress;
@@ -377,6 +382,19 @@ static void run_user(struct syncer *sx, struct ujob *j)
 	res->missing = v.n_missing;
 	res->extra = v.n_extra;
 	res->flag_diffs = v.n_flags;
+	res->differs = rq->mode == SYNC_VERIFY &&
+		       v.n_missing + v.n_extra + v.n_flags + v.n_dates +
+				       v.n_folders > 0;
+	if (res->differs && sx->app->state && !rq->dry_run) {
+		/* the destination is not what the last sync left: the next
+		 * one examines both sides */
+		struct err e2;
+
+		err_clear(&e2);
+		if (state_listing_put(sx->app->state, u->address,
+				      sx->direction, NULL, &e2) < 0)
+			log_err(&e2);
+	}
 	if (rc < 0) {
 		res->error = xstrdup(e.msg);
 		res->unreachable = e.retry != RETRY_NEVER;

@@ -46,6 +46,8 @@ struct sync_request {
 	enum sync_flags flags;
 	bool expunge;			/* propagate source expunges */
 	bool dry_run;			/* list what would be copied */
+	bool recheck;			/* examine both sides even when the
+					 * source shows nothing moved */
 	unsigned jobs;			/* users in parallel; 0: the backends' */
 	int64_t run_id;			/* for the event log; 0: none */
 	bool progress;			/* a live progress line (on a TTY) */
@@ -60,6 +62,7 @@ struct sync_user_result {
 	uint64_t copied, bytes, matched, skipped, flags_set, expunged;
 	uint64_t src_msgs, dst_msgs;
 	size_t missing, extra, flag_diffs;	/* SYNC_VERIFY */
+	bool differs;				/* SYNC_VERIFY: any difference */
 	char *error;			/* NULL when ok */
 };
 

@@ -31,7 +31,7 @@ static int st_folder_get(void *ctx, const char *src, const char *dst,
 	rc = state_folder_get(c->sx->app->state, c->user, c->sx->direction,
 			      src, &f, err);
 	pthread_mutex_unlock(&c->sx->lock);
-	if (rc == 1 && strcmp(f.dst_folder, dst) != 0)
+	if (rc == 1 && dst && strcmp(f.dst_folder, dst) != 0)
 		rc = 0;	/* the folder goes elsewhere now: start afresh */
 	if (rc == 1) {
 		fs->src_uidvalidity = (uint32_t)f.src_uidvalidity;
@@ -184,10 +184,42 @@ static int st_map_forget(void *ctx, const char *src, uint32_t src_uidv,
 	return rc;
 }
 
+static int st_listing_get(void *ctx, unsigned char digest[32],
+			  struct err *err)
+{
+	struct store_ctx *c = ctx;
+	int rc;
+
+	if (!c->sx->app->state)
+		return 0;
+	pthread_mutex_lock(&c->sx->lock);
+	rc = state_listing_get(c->sx->app->state, c->user, c->sx->direction,
+			       digest, err);
+	pthread_mutex_unlock(&c->sx->lock);
+	return rc;
+}
+
+static int st_listing_put(void *ctx, const unsigned char *digest,
+			  struct err *err)
+{
+	struct store_ctx *c = ctx;
+	int rc;
+
+	if (!c->sx->app->state)
+		return 0;
+	pthread_mutex_lock(&c->sx->lock);
+	rc = state_listing_put(c->sx->app->state, c->user, c->sx->direction,
+			       digest, err);
+	pthread_mutex_unlock(&c->sx->lock);
+	return rc;
+}
+
 const struct imapsync_store_ops sync_store_ops = {
 	.folder_get = st_folder_get,
 	.commit = st_commit,
 	.map_load = st_map_load,
 	.map_forget = st_map_forget,
+	.listing_get = st_listing_get,
+	.listing_put = st_listing_put,
 };
 

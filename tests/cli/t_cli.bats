@@ -201,7 +201,7 @@ assert all(s["status"] == "pending" for s in d["phases"][0]["steps"])
 	chmod 600 "$T/new.db"
 	run "$M" report examples/demo/plan.yaml --state "$T/new.db"
 	[ "$status" -ne 0 ]
-	[[ "$output" == *"has schema version 42, newer than this migrate understands (1)"* ]]
+	[[ "$output" == *"has schema version 42, newer than this migrate understands (2)"* ]]
 	run "$M" status examples/demo/plan.yaml --state "$T/new.db"
 	[ "$status" -ne 0 ]
 	[ "$(sqlite3 "$T/new.db" 'PRAGMA user_version')" = 42 ]

@@ -80,6 +80,11 @@ count() {
 		sed 's/.*messages=//'
 }
 
+# dst_logins USER: how many times USER logged in to the destination Dovecot
+dst_logins() {
+	grep -c "imap-login: Info: Login: user=<$1>," "$SYNC_TMP/lab/dst/log/dovecot.log" || true
+}
+
 # write_csv FILE USER...: per-user credentials, mode 0600
 write_csv() {
 	local f=$1 u

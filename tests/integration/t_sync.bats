@@ -58,14 +58,25 @@ setup() {
 
 @test "a second run copies nothing and touches no folder" {
 	before=$(count dst alice@corp.example INBOX)
+	logins=$(dst_logins alice@corp.example)
 	run "$MIGRATE" -D sync sync plan.yaml --phase p1
 	echo "$output"
 	[ "$status" -eq 0 ]
 	[[ $output == *"alice@corp.example: copied 0 messages (0 bytes), matched 0, skipped 0, flags updated 0"* ]]
 	[[ $output == *"bob@corp.example: copied 0 messages"* ]]
-	# every folder was found unchanged by STATUS alone
-	[[ $output == *"folder 'INBOX': unchanged"* ]]
+	# nothing moved on the source: its STATUS alone said so, and the
+	# destination was not even logged in to
+	[[ $output == *"alice@corp.example: nothing moved on the source since the last complete sync"* ]]
+	[ "$(dst_logins alice@corp.example)" = "$logins" ]
 	[ "$(count dst alice@corp.example INBOX)" = "$before" ]
+	# --recheck examines both sides: every folder found unchanged by the
+	# STATUS of both
+	run "$MIGRATE" -D sync sync plan.yaml --user alice@corp.example --recheck
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ $output == *"copied 0 messages (0 bytes), matched 0"* ]]
+	[[ $output == *"folder 'INBOX': unchanged"* ]]
+	[ "$(dst_logins alice@corp.example)" -gt "$logins" ]
 	run compare alice@corp.example
 	[ "$status" -eq 0 ]
 }
@@ -104,7 +115,7 @@ setup() {
 	[ "$(echo "$output" | tail -n +2 | grep -c '\\Seen')" = 0 ]
 }
 
-@test "a destination folder deleted and recreated (new UIDVALIDITY): refilled, no duplicates" {
+@test "a destination folder deleted and recreated (new UIDVALIDITY): found by --verify, refilled, no duplicates" {
 	want=$(count src alice@corp.example Archive/2019)
 	doveadm -c "$DST_CONF" mailbox delete -u alice@corp.example Archive/2019/Q1 Archive/2019/Q2 Archive/2019
 	doveadm -c "$DST_CONF" mailbox create -u alice@corp.example Archive/2019
@@ -122,6 +133,20 @@ for uid in (b'1', b'2'):
     date = '"' + meta.decode().split('INTERNALDATE "')[1].split('"')[0] + '"'
     assert d.append('Archive/2019', flags, date, body)[0] == 'OK'
 EOF
+	# nothing moved on the source: a sync does not look at the destination
+	run "$MIGRATE" sync plan.yaml --user alice@corp.example
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ $output == *"copied 0 messages"* ]]
+	# verify compares both sides and lists the loss (exit 3)...
+	run "$MIGRATE" sync plan.yaml --user alice@corp.example --verify
+	echo "$output"
+	[ "$status" -eq 3 ]
+	[[ $output == *"alice@corp.example: differences: "* ]]
+	[[ $output == *"missing: 'Archive/2019/Q1'"* ]]
+	[[ $output == *"0 of 1 users verified, 1 with differences"* ]]
+	# ...after which the next sync examines both sides and refills,
+	# matching the two messages put back by hand
 	run "$MIGRATE" sync plan.yaml --user alice@corp.example
 	echo "$output"
 	[ "$status" -eq 0 ]
@@ -129,6 +154,19 @@ EOF
 	[ "$(count dst alice@corp.example Archive/2019)" = "$want" ]
 	run compare alice@corp.example
 	echo "$output"
+	[ "$status" -eq 0 ]
+	run "$MIGRATE" sync plan.yaml --user alice@corp.example --verify
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ $output == *"alice@corp.example: verified: "* ]]
+	# --recheck finds a loss without verify
+	want=$(count src alice@corp.example Archive/2020)
+	doveadm -c "$DST_CONF" mailbox delete -u alice@corp.example Archive/2020
+	run "$MIGRATE" sync plan.yaml --user alice@corp.example --recheck
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$(count dst alice@corp.example Archive/2020)" = "$want" ]
+	run compare alice@corp.example
 	[ "$status" -eq 0 ]
 }
 

@@ -79,8 +79,10 @@ setup() {
 	# the destination saw the master user log in as alice
 	grep -q "Login: user=<alice@corp.example>, method=PLAIN" "$SANDBOX_DIR/dst/log/dovecot.log"
 	# a wrong master password names the backend's admin, not a secret
+	# (--recheck: nothing moved on the source, and a plain re-run would
+	# not log in to the destination at all)
 	echo wrongpw >master.pw
-	run "$MIGRATE" sync master.yaml --user alice@corp.example
+	run "$MIGRATE" sync master.yaml --user alice@corp.example --recheck
 	echo "$output"
 	[ "$status" -eq 3 ]
 	[[ $output == *"AUTHENTICATE PLAIN as 'alice@corp.example' by '$MASTER_USER' refused"* ]]
@@ -120,16 +122,17 @@ setup() {
 	[[ $output == *"copied 2 messages"* ]]
 	run compare carol@corp.example
 	[ "$status" -eq 0 ]
-	# an expired token: a clear error naming the user; the token is not shown
+	# an expired token: a clear error naming the user; the token is not
+	# shown (--recheck: logs in to the destination though nothing moved)
 	echo tok-1 >"$SYNC_TMP/tokens/carol@corp.example"
-	run "$MIGRATE" sync oauth.yaml --user carol@corp.example
+	run "$MIGRATE" sync oauth.yaml --user carol@corp.example --recheck
 	echo "$output"
 	[ "$status" -eq 3 ]
 	[[ $output == *"user 'carol@corp.example': destination 'suite' ("*"): AUTHENTICATE XOAUTH2 as 'carol@corp.example' refused"* ]]
 	[[ $output != *tok-1* ]]
 	# a failing token command is reported as such
 	rm -f "$SYNC_TMP/tokens/carol@corp.example"
-	run "$MIGRATE" sync oauth.yaml --user carol@corp.example
+	run "$MIGRATE" sync oauth.yaml --user carol@corp.example --recheck
 	echo "$output"
 	[ "$status" -eq 3 ]
 	[[ $output == *"token for 'carol@corp.example'"* ]]

@@ -107,7 +107,7 @@ static void test_newer_schema_refused(void **ctx)
 	assert_int_equal(state_open(p, STATE_CREATE, &st, &err), -1);
 	assert_null(st);
 	assert_non_null(strstr(err.msg, "has schema version 99, newer than "
-				       "this migrate understands (1)"));
+				       "this migrate understands (2)"));
 	free(p);
 }
 
@@ -304,6 +304,57 @@ static void test_transactions(void **ctx)
 	free(p);
 }
 
+/* A version-1 store (before listings) is upgraded in place; the listing
+ * digest round-trips and is forgotten with NULL. */
+static void test_upgrade_and_listing(void **ctx)
+{
+	char *p = path_in("v1.db");
+	unsigned char d[STATE_LISTING_LEN], got[STATE_LISTING_LEN];
+	struct state *st;
+	struct err err;
+
+	(void)ctx;
+	err_clear(&err);
+	assert_int_equal(state_open(p, STATE_CREATE, &st, &err), 0);
+	state_close(st);
+	/* back to what version 1 wrote */
+	sql_exec(p, "DROP TABLE listings; PRAGMA user_version = 1");
+	assert_int_equal(state_open(p, STATE_CREATE, &st, &err), 0);
+	assert_int_equal(state_schema_version(st), 2);
+	assert_int_equal(state_listing_get(st, "a@corp.example", "forward",
+					   got, &err), 0);
+	memset(d, 0xab, sizeof d);
+	assert_int_equal(state_listing_put(st, "a@corp.example", "forward", d,
+					   &err), 0);
+	assert_int_equal(state_listing_get(st, "a@corp.example", "forward",
+					   got, &err), 1);
+	assert_memory_equal(got, d, sizeof d);
+	/* per direction */
+	assert_int_equal(state_listing_get(st, "a@corp.example", "reverse",
+					   got, &err), 0);
+	d[0] = 1;
+	assert_int_equal(state_listing_put(st, "a@corp.example", "forward", d,
+					   &err), 0);
+	assert_int_equal(state_listing_get(st, "a@corp.example", "forward",
+					   got, &err), 1);
+	assert_int_equal(got[0], 1);
+	assert_int_equal(state_listing_put(st, "a@corp.example", "forward",
+					   NULL, &err), 0);
+	assert_int_equal(state_listing_get(st, "a@corp.example", "forward",
+					   got, &err), 0);
+	/* bulk mode on and off: commits still land */
+	assert_int_equal(state_bulk(st, true, &err), 0);
+	assert_int_equal(state_listing_put(st, "b@corp.example", "forward", d,
+					   &err), 0);
+	assert_int_equal(state_bulk(st, false, &err), 0);
+	state_close(st);
+	assert_int_equal(state_open(p, STATE_READONLY, &st, &err), 0);
+	assert_int_equal(state_listing_get(st, "b@corp.example", "forward",
+					   got, &err), 1);
+	state_close(st);
+	free(p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -314,6 +365,7 @@ int main(void)
 		cmocka_unit_test(test_users_roundtrip),
 		cmocka_unit_test(test_runs_steps_events),
 		cmocka_unit_test(test_transactions),
+		cmocka_unit_test(test_upgrade_and_listing),
 	};
 
 	return cmocka_run_group_tests_name("state", tests, setup, teardown);
