@@ -42,6 +42,12 @@ static int send_body(struct imap_conn *c, const struct imap_spool *sp,
 	char buf[64 * 1024];
 	uint64_t off = 0;
 
+	/* the part in memory straight from there, the rest through buf */
+	if (sp->len) {
+		if (imap_cmd_write(c, sp->mem, sp->len, err) < 0)
+			return -1;
+		off = sp->len;
+	}
 	while (off < sp->size) {
 		long n = imap_spool_read(sp, off, buf, sizeof buf);
 
