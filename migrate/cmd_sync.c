@@ -160,6 +160,7 @@ int cmd_sync(struct app *app, int argc, char **argv)
 	rq.users = users;
 	rq.n_users = n;
 	rq.mode = SYNC_COPY;
+	rq.expunge = app->plan->phases[phase].expunge;
 	rq.dry_run = app->opt.dry_run;
 	rq.jobs = app->opt.jobs;
 	rq.run_id = run_id;
