@@ -3,6 +3,7 @@
  *
  * Layers, bottom up:
  *	imap_utf7	modified UTF-7 names
+ *	imap_rate	the bandwidth cap (a token bucket shared by sessions)
  *	imap_net	TCP with deadlines, OpenSSL TLS as a libetpan low driver
  *	imap_conn	one logged-in session: capabilities, namespace,
  *			selection, errors, raw commands (our own writer)
@@ -45,6 +46,28 @@ struct err;
 int imap_utf7_decode(const char *in, struct sbuf *out);
 /* Append the modified UTF-7 form of a UTF-8 name; -1 on bad UTF-8. */
 int imap_utf7_encode(const char *in, struct sbuf *out);
+
+/* ---- imap_rate.c ------------------------------------------------------ */
+
+#define IMAP_RATE_SLICE_NS 100000000	/* longest single sleep: 100 ms */
+#define IMAP_RATE_MIN_CHUNK 1024	/* smallest read/write under a cap */
+
+/* How many of n bytes one read or write may move under cap r (about a
+ * quarter of a second of it); n when r is NULL. */
+size_t imap_rate_chunk(const struct imapsync_rate *r, size_t n);
+/* Charge `bytes` just moved at time `now` (ns, any clock that only goes
+ * forward for one caller); returns the ns the caller must wait before
+ * its next transfer.  r NULL: 0.  Thread-safe. */
+int64_t imap_rate_charge(struct imapsync_rate *r, uint64_t bytes,
+			 int64_t now);
+/* Charge and wait, with the caller's clock and sleep (in slices of at
+ * most IMAP_RATE_SLICE_NS): for tests.  The lock is never held while
+ * napping. */
+void imap_rate_take_with(struct imapsync_rate *r, uint64_t bytes,
+			 int64_t (*now)(void *ctx),
+			 void (*nap)(void *ctx, int64_t ns), void *ctx);
+/* The same on CLOCK_MONOTONIC with nanosleep. */
+void imap_rate_take(struct imapsync_rate *r, uint64_t bytes);
 
 /* ---- imap_net.c ------------------------------------------------------- */
 

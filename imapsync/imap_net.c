@@ -10,6 +10,12 @@
  * the host name or IP address, sends SNI, and refuses anything older
  * than TLS 1.2.  A certificate that does not verify fails the handshake,
  * long before LOGIN.
+ *
+ * Under a bandwidth cap (ep->rate, imap_rate.c) each read and write moves
+ * at most imap_rate_chunk() bytes, charges what went over the wire (for
+ * TLS the socket's own byte counts: records, handshake and alerts) and
+ * sleeps off any debt before it returns, between system calls, so the
+ * socket deadlines keep their meaning.
  */
 #include "imapsync/imap_ssl.h"
 
@@ -38,7 +44,28 @@ struct net {
 	SSL *ssl;
 	SSL_CTX *ctx;
 	int last_errno;		/* of the last failed read or write */
+	struct imapsync_rate *rate;	/* the endpoint's cap, or NULL */
+	uint64_t wire;		/* TLS: socket bytes charged so far */
 };
+
+/* Charge the bytes a read or write just moved, and wait if over the
+ * cap.  Under TLS that is what the socket moved since the last charge. */
+static void net_pay(struct net *d, size_t moved)
+{
+	uint64_t n = moved;
+
+	if (!d->rate)
+		return;
+	if (d->ssl) {
+		BIO *rb = SSL_get_rbio(d->ssl), *wb = SSL_get_wbio(d->ssl);
+		uint64_t total = (rb ? BIO_number_read(rb) : 0) +
+				 (wb ? BIO_number_written(wb) : 0);
+
+		n = total - d->wire;
+		d->wire = total;
+	}
+	imap_rate_take(d->rate, n);
+}
 
 static ssize_t net_read(mailstream_low *s, void *buf, size_t n)
 {
@@ -46,11 +73,14 @@ static ssize_t net_read(mailstream_low *s, void *buf, size_t n)
 
 	if (n > (1u << 20))
 		n = 1u << 20;
+	n = imap_rate_chunk(d->rate, n);
 	if (d->ssl) {
 		int r = SSL_read(d->ssl, buf, (int)n);
 
-		if (r > 0)
+		if (r > 0) {
+			net_pay(d, (size_t)r);
 			return r;
+		}
 		/* End of stream or error: both are fatal for the session.
 		 * Report an error, never 0: libetpan's parser can keep asking
 		 * a stream at EOF for more bytes in a busy loop (seen after
@@ -71,6 +101,8 @@ static ssize_t net_read(mailstream_low *s, void *buf, size_t n)
 		}
 		if (r < 0)
 			d->last_errno = errno;
+		else
+			net_pay(d, (size_t)r);
 		return r;
 	}
 }
@@ -85,6 +117,7 @@ static ssize_t net_write(mailstream_low *s, const void *buf, size_t n)
 		size_t chunk = n - done > (1u << 20) ? (1u << 20) : n - done;
 		ssize_t r;
 
+		chunk = imap_rate_chunk(d->rate, chunk);
 		if (d->ssl) {
 			int w = SSL_write(d->ssl, p + done, (int)chunk);
 
@@ -104,6 +137,7 @@ static ssize_t net_write(mailstream_low *s, const void *buf, size_t n)
 			}
 		}
 		done += (size_t)r;
+		net_pay(d, (size_t)r);
 	}
 	return (ssize_t)done;
 }
@@ -352,6 +386,7 @@ static int tls_wrap(const struct imapsync_endpoint *ep, const char *where,
 	d->fd = fd;
 	d->ssl = ssl;
 	d->ctx = ctx;
+	d->rate = ep->rate;
 	*out = mailstream_low_new(d, &net_driver);
 	if (!*out) {
 		d->fd = -1;
@@ -382,6 +417,7 @@ int imap_net_open(const struct imapsync_endpoint *ep, const char *where,
 	}
 	d = xcalloc(1, sizeof *d);
 	d->fd = fd;
+	d->rate = ep->rate;
 	*out = mailstream_low_new(d, &net_driver);
 	if (!*out) {
 		close(fd);

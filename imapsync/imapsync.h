@@ -65,7 +65,26 @@ struct imapsync_endpoint {
 	enum imapsync_tls tls;
 	const char *ca_file;	/* PEM bundle; NULL: the system store */
 	unsigned timeout;	/* seconds for every network operation; 0: 60 */
+	struct imapsync_rate *rate;	/* bandwidth cap shared by every
+					 * session to this server; NULL: none
+					 * (borrowed, see imapsync_rate_new) */
 };
+
+/*
+ * A bandwidth cap: the bytes on the wire (TLS records included) of every
+ * session that uses it, read and written, stay at or under bytes_per_sec
+ * averaged over about a second; bursts of up to a quarter of a second
+ * of traffic go through at once.  Sessions over budget sleep between
+ * reads and writes (never inside one, so the per-operation deadline is
+ * unaffected).  One cap may be shared by any number of jobs running in
+ * parallel threads; the caller owns it, sets it in the endpoints, and
+ * frees it after every job that uses it has returned.
+ * imapsync_rate_new(0) returns NULL (no cap); imapsync_rate_free
+ * returns NULL.
+ */
+struct imapsync_rate;
+struct imapsync_rate *imapsync_rate_new(uint64_t bytes_per_sec);
+struct imapsync_rate *imapsync_rate_free(struct imapsync_rate *r);
 
 enum imapsync_auth {
 	IMAPSYNC_AUTH_LOGIN = 0,	/* LOGIN user secret */

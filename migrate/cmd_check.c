@@ -37,9 +37,18 @@ static void print_summary(struct app *app)
 	for (i = 0; i < p->n_backends; i++) {
 		const struct plan_backend *b = &p->backends[i];
 
-		fprintf(out, "    %-*s  imap %s:%u (%s), login %s, route %s%s\n",
-			w, b->name, b->host, b->port, plan_tls_name(b->tls),
-			plan_login_method_name(b->login_method), b->route,
+		fprintf(out, "    %-*s  imap %s:%u (%s)", w, b->name, b->host,
+			b->port, plan_tls_name(b->tls));
+		if (b->bandwidth)
+			fprintf(out, ", bandwidth %llu bytes/s",
+				(unsigned long long)b->bandwidth);
+		fprintf(out, ", login %s",
+			plan_login_method_name(b->login_method));
+		if (b->login_method == PLAN_LOGIN_MASTER &&
+		    b->master_form == PLAN_MASTER_SEPARATOR)
+			fprintf(out, " (LOGIN user%s%s)", b->master_separator,
+				b->login_user);
+		fprintf(out, ", route %s%s\n", b->route,
 			b->is_default ? ", default" : "");
 	}
 	fprintf(out, "  users      %zu in %zu group%s\n", p->n_users,
@@ -55,7 +64,7 @@ static void print_summary(struct app *app)
 			fprintf(out, "%s%s %s", j ? ", " : ", dns change ",
 				ph->dns_change[j].key.name,
 				ph->dns_change[j].key.type);
-		fprintf(out, "\n");
+		fprintf(out, "%s\n", ph->expunge ? ", expunge" : "");
 	}
 	if (p->gateway.present)
 		fprintf(out, "  gateway    %s %s:%s\n", p->gateway.kind,

@@ -166,6 +166,7 @@ int cmd_sync(struct app *app, int argc, char **argv)
 	rq.n_users = n;
 	rq.mode = app->opt.verify ? SYNC_VERIFY : SYNC_COPY;
 	rq.recheck = app->opt.recheck;
+	rq.expunge = app->plan->phases[phase].expunge;
 	rq.dry_run = app->opt.dry_run;
 	rq.jobs = app->opt.jobs;
 	rq.run_id = run_id;

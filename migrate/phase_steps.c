@@ -101,6 +101,8 @@ static int sync_step(struct phase_run *pr, enum sync_mode mode,
 	rq.n_users = n;
 	rq.mode = mode;
 	rq.flags = flags;
+	/* prestage and delta as the phase says; a reverse delta never */
+	rq.expunge = mode == SYNC_COPY && pr->ph->expunge;
 	rq.jobs = pr->app->opt.jobs;
 	rq.run_id = pr->run_id;
 	rq.progress = pr->app->tty && pr->app->opt.verbose >= 0;

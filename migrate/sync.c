@@ -346,7 +346,8 @@ static void run_user(struct syncer *sx, struct ujob *j)
 	job.folders.map = sx->fmap;
 	job.folders.n_map = p->folders.n_map;
 	job.folders.subscriptions = true;
-	job.expunge = rq->expunge;
+	/* a reverse delta copies back, it never deletes anything */
+	job.expunge = rq->expunge && rq->mode == SYNC_COPY;
 	job.dry_run = rq->dry_run;
 	job.recheck = rq->recheck;
 	job.store = sx->app->state ? &sync_store_ops : NULL;
@@ -492,6 +493,36 @@ int sync_exit_code(const struct sync_summary *sum)
 	return EXIT_OK;
 }
 
+/* "1.5 MB/s": decimal units, as the plan most often writes them. */
+static void human_rate(uint64_t bps, char *buf, size_t size)
+{
+	if (bps >= 1000000000)
+		snprintf(buf, size, "%.1f GB/s", bps / 1e9);
+	else if (bps >= 1000000)
+		snprintf(buf, size, "%.1f MB/s", bps / 1e6);
+	else if (bps >= 1000)
+		snprintf(buf, size, "%.1f KB/s", bps / 1e3);
+	else
+		snprintf(buf, size, "%llu B/s", (unsigned long long)bps);
+}
+
+/* One token bucket per capped backend for this run, shared by every
+ * session to it (both directions, all users in parallel). */
+static void bandwidth_caps(struct syncer *sx)
+{
+	struct sbackend *sb[2] = { &sx->from, &sx->to };
+	char b[32];
+
+	for (size_t i = 0; i < 2; i++) {
+		if (!sb[i]->b->bandwidth)
+			continue;
+		sb[i]->ep.rate = imapsync_rate_new(sb[i]->b->bandwidth);
+		human_rate(sb[i]->b->bandwidth, b, sizeof b);
+		log_info(LOGC_SYNC, "backend '%s': bandwidth capped at %s",
+			 sb[i]->b->name, b);
+	}
+}
+
 int sync_run(struct app *app, const struct sync_request *rq,
 	     struct sync_summary *sum, struct err *err)
 {
@@ -521,6 +552,7 @@ int sync_run(struct app *app, const struct sync_request *rq,
 	if (sync_cred_load(&sx.from, &p->backends[ph->from], err) < 0 ||
 	    sync_cred_load(&sx.to, &p->backends[ph->to], err) < 0)
 		goto out;
+	bandwidth_caps(&sx);
 	sx.fmap = xcalloc(p->folders.n_map + 1, sizeof *sx.fmap);
 	for (k = 0; k < p->folders.n_map; k++) {
 		sx.fmap[k].from = p->folders.map[k].from;
@@ -588,6 +620,8 @@ out:
 	free(sx.live_msgs);
 	free(sx.live_bytes);
 	free(sx.live_frac);
+	sx.from.ep.rate = imapsync_rate_free(sx.from.ep.rate);
+	sx.to.ep.rate = imapsync_rate_free(sx.to.ep.rate);
 	sync_cred_release(&sx.from);
 	sync_cred_release(&sx.to);
 	pthread_mutex_destroy(&sx.lock);

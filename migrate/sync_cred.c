@@ -201,9 +201,14 @@ int sync_cred_user(struct sbackend *sb, const struct plan_user *u,
 		break;
 	}
 	case PLAN_LOGIN_MASTER:
-		cr->method = IMAPSYNC_AUTH_MASTER;
+		/* form authzid: AUTHENTICATE PLAIN with the user as authzid;
+		 * form separator: LOGIN "user<separator>admin" */
+		cr->method = b->master_form == PLAN_MASTER_SEPARATOR ?
+				     IMAPSYNC_AUTH_MASTER_LOGIN :
+				     IMAPSYNC_AUTH_MASTER;
 		cr->admin = b->login_user;
 		cr->secret = sb->master.buf;
+		cr->separator = b->master_separator;
 		break;
 	case PLAN_LOGIN_OAUTH2:
 		cr->method = IMAPSYNC_AUTH_XOAUTH2;

@@ -21,6 +21,9 @@ const char *const plan_tls_names[] = { "implicit", "starttls", "none", NULL };
 const char *const plan_login_method_names[] = {
 	"per-user", "master", "oauth2", NULL,
 };
+const char *const plan_master_form_names[] = {
+	"authzid", "separator", NULL,
+};
 const char *const plan_map_type_names[] = {
 	"lmdb", "cdb", "hash", "texthash", NULL,
 };
@@ -45,6 +48,11 @@ const char *plan_map_type_name(enum plan_map_type t)
 const char *plan_login_method_name(enum plan_login_method m)
 {
 	return plan_enum_name(plan_login_method_names, 3, (unsigned)m);
+}
+
+const char *plan_master_form_name(enum plan_master_form f)
+{
+	return plan_enum_name(plan_master_form_names, 2, (unsigned)f);
 }
 
 const char *plan_dns_provider_name(enum plan_dns_provider p)
@@ -100,6 +108,7 @@ struct plan *plan_free(struct plan *p)
 		free(be->host);
 		free(be->ca_file);
 		free(be->login_user);
+		free(be->master_separator);
 		secret_ref_release(&be->secret);
 		free(be->credentials_file);
 		strv_free(be->token_command);

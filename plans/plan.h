@@ -21,6 +21,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <time.h>
 
@@ -46,6 +47,19 @@ enum plan_login_method {
 	PLAN_LOGIN_OAUTH2,		/* XOAUTH2 token from a command */
 };
 
+/* How a master login names the user (method master only). */
+enum plan_master_form {
+	PLAN_MASTER_AUTHZID = 0,	/* AUTHENTICATE PLAIN, the user as
+					 * authorization identity */
+	PLAN_MASTER_SEPARATOR,		/* LOGIN "user<sep>admin" secret
+					 * (Dovecot's master separator) */
+};
+
+#define PLAN_MASTER_SEPARATOR_MAX 4	/* bytes in a master separator */
+/* Bandwidth caps a plan may set, bytes per second (0: no cap). */
+#define PLAN_BANDWIDTH_MIN 1000ull
+#define PLAN_BANDWIDTH_MAX (100ull * 1000 * 1000 * 1000)
+
 struct plan_backend {
 	struct plan_pos pos;
 	char *name;
@@ -56,10 +70,16 @@ struct plan_backend {
 	char *ca_file;			/* NULL: system default CA store */
 	unsigned timeout;		/* seconds per network operation, default 60 */
 	unsigned connections;		/* parallel sessions to this server, default 4 */
+	uint64_t bandwidth;		/* bytes/s, all sessions to this server
+					 * together, both directions;
+					 * 0 (default): no cap */
 	/* credentials */
 	enum plan_login_method login_method;
 	char *login_user;		/* master: the admin login (authcid) */
 	struct secret_ref secret;	/* master: the admin password */
+	enum plan_master_form master_form;	/* master: default authzid */
+	char *master_separator;		/* master, form separator: default "*";
+					 * else NULL */
 	char *credentials_file;		/* per-user: CSV address,login,secret (mode 0600) */
 	char **token_command;		/* oauth2: argv; "{login}" and "{address}" are substituted */
 	/* split delivery */
@@ -211,6 +231,8 @@ struct plan_phase {
 	size_t n_dns_change;
 	bool has_not_before;
 	time_t not_before;
+	bool expunge;			/* propagate source expunges (prestage,
+					 * delta, migrate sync); default no */
 	size_t *users;			/* resolved members, indices into plan->users, in plan order */
 	size_t n_users;
 };
@@ -280,8 +302,13 @@ const struct plan_user *plan_user_find(const struct plan *p, const char *address
 const char *plan_tls_name(enum plan_tls t);
 const char *plan_map_type_name(enum plan_map_type t);
 const char *plan_login_method_name(enum plan_login_method m);
+const char *plan_master_form_name(enum plan_master_form f);
 const char *plan_dns_provider_name(enum plan_dns_provider p);
 const char *plan_mx_role_name(enum plan_mx_role r);
+/* A bandwidth as the plan writes it ("500KB/s", "1.5MB/s", "2GiB/s",
+ * "0") into bytes per second: K, M, G are powers of 1000, Ki, Mi, Gi of
+ * 1024.  0 ok (*out set; "0" is no cap), -1 bad (*out untouched). */
+int plan_parse_bandwidth(const char *s, uint64_t *out);
 /* An MX record in presentation form ("10 mx1.example.net.") into its
  * preference and host (new string: lowercase, no final dot; "" for the
  * null MX "0 ."); 0 ok, -1 not an MX record with an absolute name. */

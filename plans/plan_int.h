@@ -3,6 +3,8 @@
  *
  *	ptree.c		YAML -> struct ptree (the only user of libyaml)
  *	plan_read.c	struct ptree -> struct plan: keys, types, defaults
+ *	plan_backend.c	the backends: section (IMAP, login, bandwidth)
+ *	plan_phases.c	the users: and phases: sections
  *	plan_csv.c	users from CSV files
  *	plan_check.c	cross-references and the phase simulation
  *	plan_diag.c	the list of problems
@@ -139,6 +141,15 @@ void plan_get_secret(struct plan_build *b, const struct ptree *map,
 
 /* plan_read.c: fill b->p from the tree; problems go to b->d. */
 void plan_read(struct plan_build *b, const struct ptree *root);
+/* The key node of `key` in map (for messages that point at a key). */
+const struct ptree *plan_read_keynode(const struct ptree *map,
+				      const char *key);
+/* A section that must be a mapping; NULL if absent or not a mapping
+ * (reported; `example` completes "must be a mapping ..."). */
+const struct ptree *plan_read_map(struct plan_build *b,
+				  const struct ptree *parent, const char *key,
+				  const char *ctx, bool required,
+				  const char *example);
 /* A path from the plan, resolved against the plan's directory. */
 char *plan_resolve_path(const struct plan *p, const char *path);
 /* Add a user (from the plan or a CSV line); checks the address and the
@@ -163,6 +174,9 @@ void plan_bad_name(struct plan_build *b, struct plan_pos pos, const char *ctx,
 /* A name for messages: sanitised and shortened.  New string. */
 char *plan_show(const char *s);
 
+/* plan_backend.c: the backends: section. */
+void plan_read_backends(struct plan_build *b, const struct ptree *root);
+
 /* plan_phases.c: the users: and phases: sections. */
 void plan_read_users(struct plan_build *b, const struct ptree *root);
 void plan_read_phases(struct plan_build *b, const struct ptree *root);
@@ -170,6 +184,7 @@ void plan_read_phases(struct plan_build *b, const struct ptree *root);
 /* plan.c: names of enum values, indexed by the enum. */
 extern const char *const plan_tls_names[];
 extern const char *const plan_login_method_names[];
+extern const char *const plan_master_form_names[];
 extern const char *const plan_map_type_names[];
 extern const char *const plan_dns_provider_names[];
 

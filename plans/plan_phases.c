@@ -287,7 +287,7 @@ static void plan_read_phase(struct plan_build *b, const struct ptree *item,
 {
 	static const char *const keys[] = {
 		"name", "users", "groups", "rest", "from", "to", "dns_change",
-		"not_before", NULL,
+		"not_before", "expunge", NULL,
 	};
 	struct plan *p = b->p;
 	struct plan_phase *ph = &p->phases[p->n_phases];
@@ -328,6 +328,7 @@ static void plan_read_phase(struct plan_build *b, const struct ptree *item,
 	pb->to.name = plan_get_str(b, item, "to", ctx, true);
 	pb->to.pos = plan_pos_of(b, ptree_get(item, "to"));
 	plan_read_dns_change(b, item, ctx, ph, pb);
+	plan_get_bool(b, item, "expunge", ctx, &ph->expunge);
 	nb = plan_get_str(b, item, "not_before", ctx, false);
 	if (nb && timeutil_parse_rfc3339(nb, &ph->not_before) < 0) {
 		char *shown = plan_show(nb);

@@ -1,6 +1,7 @@
 /*
- * plan_read.c -- the plan's tree into struct plan: the top level, backends,
- * gateway, dns and folders (users and phases are in plan_phases.c).
+ * plan_read.c -- the plan's tree into struct plan: the top level, gateway,
+ * dns and folders (backends are in plan_backend.c, users and phases in
+ * plan_phases.c).
  *
  * Each section is read as far as it goes: a bad value is reported and left
  * at its default, so one run reports every problem.
@@ -185,9 +186,8 @@ bool plan_hostport_ok(const char *s)
 	return str_to_uint(colon + 1, 1, 65535, &port) == 0;
 }
 
-/* The key node of `key` in map (for messages that point at a key). */
-static const struct ptree *plan_read_keynode(const struct ptree *map,
-					     const char *key)
+const struct ptree *plan_read_keynode(const struct ptree *map,
+				      const char *key)
 {
 	for (size_t i = 0; map && map->kind == PTREE_MAP && i < map->n; i++)
 		if (strcmp(ptree_key(map, i)->str, key) == 0)
@@ -195,11 +195,10 @@ static const struct ptree *plan_read_keynode(const struct ptree *map,
 	return NULL;
 }
 
-/* A section that must be a mapping; NULL if absent or not a mapping. */
-static const struct ptree *plan_read_map(struct plan_build *b,
-					 const struct ptree *parent,
-					 const char *key, const char *ctx,
-					 bool required, const char *example)
+const struct ptree *plan_read_map(struct plan_build *b,
+				  const struct ptree *parent, const char *key,
+				  const char *ctx, bool required,
+				  const char *example)
 {
 	const struct ptree *v = plan_get_node(b, parent, key, ctx, required);
 
@@ -210,199 +209,6 @@ static const struct ptree *plan_read_map(struct plan_build *b,
 		return NULL;
 	}
 	return v;
-}
-
-static void plan_read_imap(struct plan_build *b, const struct ptree *bk,
-			   const char *bctx, struct plan_backend *be)
-{
-	static const char *const keys[] = {
-		"host", "port", "tls", "ca", "timeout", "connections", NULL,
-	};
-	const struct ptree *m;
-	char *ctx;
-	int tls;
-
-	m = plan_read_map(b, bk, "imap", bctx, true,
-			  "such as { host: imap.example.net, tls: implicit }");
-	if (!m)
-		return;
-	ctx = xasprintf("%s imap", bctx);
-	plan_get_keys(b, m, ctx, keys);
-	be->host = plan_get_str(b, m, "host", ctx, true);
-	if (be->host && strpbrk(be->host, " \t\r\n/")) {
-		plan_err_at(b, ptree_get(m, "host"), ctx,
-			    "'host' must be a host name or an IP address");
-	}
-	if (plan_get_enum(b, m, "tls", ctx, plan_tls_names, &tls) > 0)
-		be->tls = (enum plan_tls)tls;
-	be->port = be->tls == PLAN_TLS_IMPLICIT ? 993 : 143;
-	plan_get_uint(b, m, "port", ctx, 1, 65535, &be->port);
-	be->ca_file = plan_get_path(b, m, "ca", ctx, false);
-	plan_get_uint(b, m, "timeout", ctx, 1, 3600, &be->timeout);
-	plan_get_uint(b, m, "connections", ctx, 1, 64, &be->connections);
-	free(ctx);
-}
-
-static void plan_read_login(struct plan_build *b, const struct ptree *bk,
-			    const char *bctx, struct plan_backend *be)
-{
-	static const char *const keys[] = {
-		"method", "user", "secret", "credentials", "token_command",
-		NULL,
-	};
-	/* which method each optional key belongs to */
-	static const struct {
-		const char *key;
-		enum plan_login_method method;
-	} owner[] = {
-		{ "user", PLAN_LOGIN_MASTER },
-		{ "secret", PLAN_LOGIN_MASTER },
-		{ "credentials", PLAN_LOGIN_PER_USER },
-		{ "token_command", PLAN_LOGIN_OAUTH2 },
-	};
-	const struct ptree *m;
-	char *ctx;
-	int method = -1;
-
-	m = plan_read_map(b, bk, "login", bctx, true,
-			  "such as { method: master, user: NAME, secret: { env: VAR } }");
-	if (!m)
-		return;
-	ctx = xasprintf("%s login", bctx);
-	plan_get_keys(b, m, ctx, keys);
-	if (plan_get_node(b, m, "method", ctx, true) &&
-	    plan_get_enum(b, m, "method", ctx, plan_login_method_names,
-			  &method) > 0)
-		be->login_method = (enum plan_login_method)method;
-	/* Read everything given, so a literal secret is always caught. */
-	plan_get_secret(b, m, "secret", ctx, false, &be->secret);
-	be->login_user = plan_get_str(b, m, "user", ctx, false);
-	be->credentials_file = plan_get_path(b, m, "credentials", ctx, false);
-	be->token_command = plan_get_strv(b, m, "token_command", ctx, true,
-					  NULL);
-	if (method < 0)
-		goto out;
-	for (size_t i = 0; i < sizeof(owner) / sizeof(owner[0]); i++) {
-		const struct ptree *k = plan_read_keynode(m, owner[i].key);
-
-		if (k && owner[i].method != be->login_method)
-			plan_err_at(b, k, ctx,
-				    "'%s' does not apply to method '%s' (it belongs to method '%s')",
-				    owner[i].key,
-				    plan_login_method_names[method],
-				    plan_login_method_names[owner[i].method]);
-		else if (!k && owner[i].method == be->login_method)
-			plan_err_at(b, m, ctx,
-				    "missing required key '%s' (method '%s' needs it)",
-				    owner[i].key,
-				    plan_login_method_names[method]);
-	}
-out:
-	free(ctx);
-}
-
-static bool plan_route_ok(const char *s)
-{
-	const char *colon = strchr(s, ':');
-
-	if (!colon || colon == s || colon[1] == '\0' ||
-	    strpbrk(s, " \t\r\n,"))
-		return false;
-	for (const char *c = s; c < colon; c++)
-		if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') ||
-		      (*c >= '0' && *c <= '9') || *c == '-' || *c == '_' ||
-		      *c == '.'))
-			return false;
-	for (const char *c = s; *c; c++)
-		if ((unsigned char)*c < 0x20 || *c == 0x7f)
-			return false;
-	return true;
-}
-
-static void plan_read_backend(struct plan_build *b, const struct ptree *k,
-			      const struct ptree *v, size_t idx)
-{
-	static const char *const keys[] = {
-		"imap", "login", "route", "default", "spf", NULL,
-	};
-	struct plan_backend *be = &b->p->backends[idx];
-	char *shown = plan_show(k->str), *ctx;
-
-	be->pos = plan_pos_of(b, k);
-	be->name = xstrdup(k->str);
-	be->tls = PLAN_TLS_IMPLICIT;
-	be->port = 993;
-	be->timeout = 60;
-	be->connections = 4;
-	ctx = xasprintf("backend '%s'", shown);
-	if (!plan_name_ok(k->str))
-		plan_bad_name(b, be->pos, NULL, "backend name", k->str);
-	if (v->kind != PTREE_MAP) {
-		plan_err_at(b, v, ctx,
-			    "a backend must be a mapping with 'imap', 'login' and 'route', not %s",
-			    ptree_kind_name(v));
-		goto out;
-	}
-	plan_get_keys(b, v, ctx, keys);
-	plan_read_imap(b, v, ctx, be);
-	plan_read_login(b, v, ctx, be);
-	be->route = plan_get_str(b, v, "route", ctx, true);
-	if (be->route && !plan_route_ok(be->route)) {
-		char *r = plan_show(be->route);
-
-		plan_err_at(b, ptree_get(v, "route"), ctx,
-			    "'route' must have the form transport:nexthop, such as lmtp:inet:127.0.0.1:24 or smtp:[mx.example.net]:25, not '%s'",
-			    r);
-		free(r);
-	}
-	be->spf = plan_get_strv(b, v, "spf", ctx, true, NULL);
-	for (size_t i = 0; be->spf && be->spf[i]; i++)
-		if (strpbrk(be->spf[i], " \t") ||
-		    str_has_prefix(be->spf[i], "v=")) {
-			char *t = plan_show(be->spf[i]);
-
-			plan_err_at(b, ptree_get(v, "spf"), ctx,
-				    "'spf' items must be single SPF terms such as include:spf.example.net or ip4:192.0.2.0/24, not '%s'",
-				    t);
-			free(t);
-		}
-	if (plan_get_bool(b, v, "default", ctx, &be->is_default) > 0 &&
-	    be->is_default) {
-		if (b->default_backend != PLAN_NONE) {
-			char *first = plan_show(
-				b->p->backends[b->default_backend].name);
-
-			plan_err_at(b, ptree_get(v, "default"), ctx,
-				    "only one backend may be the default, and backend '%s' already is",
-				    first);
-			free(first);
-		} else {
-			b->default_backend = idx;
-		}
-	}
-out:
-	free(ctx);
-	free(shown);
-}
-
-static void plan_read_backends(struct plan_build *b, const struct ptree *root)
-{
-	const struct ptree *v;
-
-	v = plan_read_map(b, root, "backends", NULL, true,
-			  "of backend names to backends");
-	if (!v)
-		return;
-	if (v->n == 0) {
-		plan_err_at(b, v, NULL, "'backends' must name at least one backend");
-		return;
-	}
-	b->backends_ok = true;
-	b->p->backends = xcalloc(v->n, sizeof(*b->p->backends));
-	for (size_t i = 0; i < v->n; i++) {
-		plan_read_backend(b, ptree_key(v, i), ptree_val(v, i), i);
-		b->p->n_backends++;
-	}
 }
 
 static void plan_read_gateway(struct plan_build *b, const struct ptree *root)

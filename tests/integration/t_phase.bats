@@ -16,7 +16,7 @@ setup_file() {
 	export PT
 	chmod 755 "$PT"
 	: >"$PT/users"
-	for i in $(seq -w 1 25); do echo "u$i@corp.example u${i}pw" >>"$PT/users"; done
+	for i in $(seq -w 1 25) 29; do echo "u$i@corp.example u${i}pw" >>"$PT/users"; done
 	SANDBOX_USERS=$PT/users SANDBOX_ZONE_TTL=2 "$SB/up.sh" "$PT/lab" >"$PT/up.out" 2>&1 || {
 		cat "$PT/up.out" >&2
 		return 1
@@ -31,7 +31,7 @@ setup_file() {
 	done
 	curl -sf -X PATCH -H "X-API-Key: $PDNS_API_KEY" --data "{\"rrsets\":[${rr%,}]}" \
 		"$PDNS_API/servers/localhost/zones/corp.example." >/dev/null
-	for i in $(seq -w 1 25); do
+	for i in $(seq -w 1 25) 29; do
 		"$SB/seed.sh" "$PT/lab" "u$i@corp.example" small "$i" >/dev/null
 	done
 	write_plan "$PT/plan.yaml"
@@ -49,7 +49,8 @@ teardown_file() {
 
 # write_plan FILE [EXTRA_PHASE_YAML]: phase p0 (u01,u02) is the clean run;
 # c1..c8 (two users each) crash after one step each; c9 (u19, u20) for
-# the concurrency test; flow (u21..u24) for the mail-flow test.
+# the concurrency test; flow (u21..u24) for the mail-flow test; expunge
+# (u29) propagates source expunges.
 write_plan() {
 	{
 		cat <<YAML
@@ -84,7 +85,7 @@ dns:
 users:
 YAML
 		# u26 and u27 have no mailbox anywhere: they fail preflight
-		for i in $(seq -w 1 27); do echo "  - { address: u$i@corp.example }"; done
+		for i in $(seq -w 1 27) 29; do echo "  - { address: u$i@corp.example }"; done
 		echo "phases:"
 		echo "  - { name: p0, users: [u01@corp.example, u02@corp.example], from: src, to: dst,"
 		echo "      dns_change: { \"c9.corp.example. TXT\": ['\"new 9\"'] } }"
@@ -101,6 +102,7 @@ YAML
 		echo "  - { name: flow, users: [u21@corp.example, u22@corp.example, u23@corp.example, u24@corp.example], from: src, to: dst }"
 		echo "  - { name: mixed, users: [u25@corp.example, u26@corp.example], from: src, to: dst }"
 		echo "  - { name: forced, users: [u27@corp.example], from: src, to: dst }"
+		echo "  - { name: expunge, users: [u29@corp.example], from: src, to: dst, expunge: true }"
 		[ -z "${2:-}" ] || printf '%s\n' "$2"
 	} >"$1"
 }
@@ -295,4 +297,31 @@ received() {
 	echo "$output"
 	[[ "$output" == *"--force: cutting over 1 user that failed an earlier step"* ]]
 	[ "$(postmap -c "$POSTFIX_CONF" -q u27@corp.example "lmdb:$TRANSPORT_MAP")" = "lmtp:inet:127.0.0.1:$DST_LMTP" ]
+}
+
+# messages BACKEND USER FOLDER
+messages() {
+	local conf=$SRC_CONF
+	[ "$1" = dst ] && conf=$DST_CONF
+	doveadm -c "$conf" -f flow mailbox status -u "$2" messages "$3" |
+		sed 's/.*messages=//'
+}
+
+@test "a phase with 'expunge: true': its delta removes what the source expunged after the prestage" {
+	MIGRATE_TEST_CRASH_AFTER="expunge:cutover" run "$M" run "$PT/plan.yaml" --phase expunge
+	[ "$status" -eq 99 ] || { echo "exit $status: $output"; return 1; }
+	local before want
+	before=$(messages src u29@corp.example INBOX)
+	[ "$(messages dst u29@corp.example INBOX)" = "$before" ]
+	# the user deleted mail on the source between prestage and delta
+	doveadm -c "$SRC_CONF" expunge -u u29@corp.example mailbox INBOX uid 1:4
+	want=$(messages src u29@corp.example INBOX)
+	[ "$want" -lt "$before" ]
+	run "$M" run "$PT/plan.yaml" --phase expunge
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"phase 'expunge' done"* ]]
+	[ "$(messages dst u29@corp.example INBOX)" = "$want" ]
+	run "$M" log "$PT/plan.yaml"
+	[[ "$output" == *"expunged $((before - want))"* ]]
 }

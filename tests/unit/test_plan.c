@@ -148,6 +148,9 @@ static void test_full_plan(void **state)
 	assert_string_equal(be->login_user, "migrator");
 	assert_int_equal(be->secret.kind, SECRET_ENV);
 	assert_string_equal(be->secret.env, "SRC_MASTER_PW");
+	assert_int_equal(be->master_form, PLAN_MASTER_SEPARATOR);
+	assert_string_equal(be->master_separator, "%");
+	assert_int_equal(be->bandwidth, 10000000);
 	assert_string_equal(be->route, "lmtp:inet:127.0.0.1:24");
 	assert_true(be->is_default);
 	assert_int_equal(be->pos.line, 8);
@@ -160,7 +163,9 @@ static void test_full_plan(void **state)
 	assert_null(be->ca_file);
 	assert_int_equal(be->timeout, 60);
 	assert_int_equal(be->connections, 4);
+	assert_int_equal(be->bandwidth, 1572864);	/* 1.5 MiB/s */
 	assert_int_equal(be->login_method, PLAN_LOGIN_PER_USER);
+	assert_null(be->master_separator);
 	assert_string_equal(be->credentials_file,
 			    "tests/golden/plan/secrets/suite.csv");
 	assert_int_equal(be->secret.kind, SECRET_NONE);
@@ -168,6 +173,7 @@ static void test_full_plan(void **state)
 
 	be = &p->backends[2];
 	assert_int_equal(be->port, 993);
+	assert_int_equal(be->bandwidth, 0);
 	assert_int_equal(be->login_method, PLAN_LOGIN_OAUTH2);
 	assert_int_equal(strv_len(be->token_command), 2);
 	assert_string_equal(be->token_command[0], "/usr/local/bin/token");
@@ -263,7 +269,9 @@ static void test_full_plan(void **state)
 	assert_int_equal(ph->n_users, 2);
 	assert_string_equal(ph->group_names[0], "it");
 	assert_false(ph->has_not_before);
+	assert_true(ph->expunge);
 	ph = &p->phases[2];
+	assert_false(ph->expunge);
 	assert_string_equal(ph->name, "sales");
 	assert_int_equal(ph->to, 2);
 	assert_int_equal(ph->n_users, 3);	/* dave, erin, frank */
@@ -337,6 +345,11 @@ static void test_defaults(void **state)
 		assert_null(p->folders.exclude);
 		assert_int_equal(p->users[0].backend, 0);
 		assert_int_equal(p->phases[0].n_users, 1);
+		assert_false(p->phases[0].expunge);
+		assert_int_equal(p->backends[0].bandwidth, 0);
+		assert_int_equal(p->backends[0].master_form,
+				 PLAN_MASTER_AUTHZID);
+		assert_null(p->backends[0].master_separator);
 		plan_free(p);
 		plan_diags_release(&d);
 		free(yaml);
@@ -698,6 +711,69 @@ static void test_large_plan(void **state)
 	sbuf_release(&sb);
 }
 
+/* Bandwidths as plans write them, and what is not one. */
+static void test_bandwidth(void **state)
+{
+	static const struct {
+		const char *in;
+		int rc;
+		uint64_t want;
+	} cases[] = {
+		{ "0", 0, 0 },
+		{ "0B/s", 0, 0 },
+		{ "0MB/s", 0, 0 },
+		{ "1000B/s", 0, 1000 },
+		{ "500KB/s", 0, 500000 },
+		{ "500kB/s", 0, 500000 },
+		{ "10MB/s", 0, 10000000 },
+		{ "10 MB/s", 0, 10000000 },
+		{ "1.5MB/s", 0, 1500000 },
+		{ "2GB/s", 0, 2000000000 },
+		{ "64KiB/s", 0, 65536 },
+		{ "1.5MiB/s", 0, 1572864 },
+		{ "1GiB/s", 0, 1073741824 },
+		{ "0.5KiB/s", 0, 512 },
+		{ "1.0005KB/s", 0, 1001 },		/* rounded */
+		{ "0.0001B/s", 0, 1 },			/* tiny, not "no cap" */
+		{ "999999999999GB/s", 0, UINT64_MAX },	/* too large to count */
+		{ "", -1, 0 },
+		{ "1000", -1, 0 },			/* no unit */
+		{ "0.0", -1, 0 },
+		{ "10MBs", -1, 0 },
+		{ "10mb/s", -1, 0 },
+		{ "10Mbit/s", -1, 0 },
+		{ "10  MB/s", -1, 0 },
+		{ " 10MB/s", -1, 0 },
+		{ "10MB/s ", -1, 0 },
+		{ "-1MB/s", -1, 0 },
+		{ "+1MB/s", -1, 0 },
+		{ "1e6B/s", -1, 0 },
+		{ ".5MB/s", -1, 0 },
+		{ "5.MB/s", -1, 0 },
+		{ "1.2.3MB/s", -1, 0 },
+		{ "1.0000001MB/s", -1, 0 },		/* 7 decimals */
+		{ "1000000000000B/s", -1, 0 },		/* 13 digits */
+		{ "MB/s", -1, 0 },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		uint64_t v = 42;
+		int rc = plan_parse_bandwidth(cases[i].in, &v);
+
+		if (rc != cases[i].rc)
+			fail_msg("'%s': rc %d, want %d", cases[i].in, rc,
+				 cases[i].rc);
+		if (rc == 0 && v != cases[i].want)
+			fail_msg("'%s': %llu, want %llu", cases[i].in,
+				 (unsigned long long)v,
+				 (unsigned long long)cases[i].want);
+		if (rc < 0 && v != 42)
+			fail_msg("'%s': refused but changed the value",
+				 cases[i].in);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -712,6 +788,7 @@ int main(void)
 		cmocka_unit_test(test_mutations),
 		cmocka_unit_test(test_csv_limit),
 		cmocka_unit_test(test_large_plan),
+		cmocka_unit_test(test_bandwidth),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
