@@ -10,7 +10,7 @@ libetpan-dev libcurl4-gnutls-dev libssl-dev libsqlite3-dev libyaml-dev
 libldns-dev libjansson-dev libcmocka-dev sqlite3
 dovecot-imapd dovecot-lmtpd postfix postfix-lmdb postfix-cdb
 pdns-server pdns-backend-sqlite3 bind9 bind9-dnsutils knot knot-dnsutils
-ldnsutils swaks isync valgrind iproute2 procps curl bats"
+ldnsutils swaks isync valgrind iproute2 procps curl bats e2fsprogs mount"
 
 missing=""
 for p in $PKGS; do

@@ -42,6 +42,7 @@
 #   BENCH_DOVEADM_PREFETCH  mail_prefetch_count for doveadm backup (default 20)
 #   BENCH_OUT       results directory (default build/bench)
 #   BENCH_KEEP_WORK=1  keep the work directory (corpus, snapshots) at the end
+#   BENCH_LOOPFS=0  no file system of its own for the work directory
 #   MIGRATE         the migrate binary (default build/migrate)
 set -uo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -50,8 +51,8 @@ ROOT=$(cd "$HERE/../.." && pwd)
 
 SIZE=${1:-${BENCH_SIZE:-medium}}
 case $SIZE in
-small) NUSERS=4 BENCH_MSGS=${BENCH_MSGS:-250} DEF_TIMEOUT=600 ;;
-medium) NUSERS=20 BENCH_MSGS=${BENCH_MSGS:-1000} DEF_TIMEOUT=3600 ;;
+small) NUSERS=4 BENCH_MSGS=${BENCH_MSGS:-250} DEF_TIMEOUT=600 LOOP_SIZE=1G ;;
+medium) NUSERS=20 BENCH_MSGS=${BENCH_MSGS:-1000} DEF_TIMEOUT=3600 LOOP_SIZE=6G ;;
 -h | --help) sed -n '2,/^set -uo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
 *) echo "usage: run.sh [small|medium]" >&2; exit 64 ;;
 esac
@@ -83,6 +84,28 @@ build_helpers
 
 # ---- work directory, sandbox, clean-up -------------------------------------
 W=$(mktemp -d /tmp/migrate-bench.XXXXXX) || die "mktemp failed"
+# The work directory is a file system of its own: ext4 with a journal, in
+# an image file mounted on a loop device.  This machine's disk is ext4
+# without a journal, where creating a file skips every inode freed in the
+# last minutes (recently_deleted() in the kernel's inode allocator): any
+# deletion of many files shortly before a run (another bench's clean-up,
+# a test suite's) made file creation take half of all CPU, and the figures
+# depended on what ran before.  Where no loop device can be had, W stays a
+# plain directory and mail directories are moved aside, never deleted,
+# during the runs (lib.sh to_trash).
+IMG=""
+if [ "${BENCH_LOOPFS:-1}" = 1 ]; then
+	IMG=$W.img
+	if truncate -s "$LOOP_SIZE" "$IMG" &&
+		mkfs.ext4 -q -F -i 8192 -E lazy_itable_init=0,lazy_journal_init=0 "$IMG" >/dev/null 2>&1 &&
+		mount -o loop,noatime "$IMG" "$W" 2>/dev/null; then
+		LOOPFS=1
+	else
+		rm -f "$IMG"
+		IMG=""
+		say "note: no loop-mounted file system for the work directory (BENCH_LOOPFS=0 or no loop device): old mail directories are moved aside instead of deleted"
+	fi
+fi
 chmod 755 "$W"
 LAB=$W/lab
 PROXY_PID=""
@@ -91,7 +114,15 @@ cleanup() {
 	trap - EXIT INT TERM HUP
 	stop_proxy
 	if [ -r "$LAB/pids" ]; then "$ROOT/tests/sandbox/down.sh" "$LAB" >/dev/null 2>&1; fi
-	if [ "${BENCH_KEEP_WORK:-}" = 1 ]; then say "work directory kept: $W"; else rm -rf "${W:?}"; fi
+	if [ -n "$IMG" ]; then
+		umount "$W" 2>/dev/null || umount -l "$W" 2>/dev/null
+		rmdir "$W" 2>/dev/null
+		if [ "${BENCH_KEEP_WORK:-}" = 1 ]; then say "work file system kept: $IMG (mount -o loop $IMG DIR)"; else rm -f "$IMG"; fi
+	elif [ "${BENCH_KEEP_WORK:-}" = 1 ]; then
+		say "work directory kept: $W"
+	else
+		rm -rf "${W:?}"
+	fi
 	exit $rc
 }
 trap cleanup EXIT
