@@ -247,6 +247,14 @@ static size_t plan_units(struct imap_fctx *fx, const struct imap_msg *mv,
 	uint64_t limit = fx->sy->dst.caps.appendlimit;
 	size_t i, nu = 0, nbu = 0, bytes = 0;
 
+	/* the user's lanes share its memory: smaller batches each */
+	if (fx->sy->n_lanes > 1) {
+		max_bytes /= fx->sy->n_lanes;
+		max_msgs /= fx->sy->n_lanes;
+		if (max_msgs < 10)
+			max_msgs = 10;
+	}
+
 	for (i = 0; i < n; i++) {
 		const struct imap_msg *m = &mv[i];
 		struct unit *u = nu ? &units[nu - 1] : NULL;

@@ -497,6 +497,7 @@ struct imap_ahead {
 };
 
 /* One user's sync in progress. */
+struct lane_group;
 struct imap_sync {
 	const struct imapsync_job *job;
 	struct imap_conn src, dst;
@@ -504,6 +505,11 @@ struct imap_sync {
 	struct imapsync_progress prog;
 	const struct imap_fplan *next_fp;	/* the folder after this one */
 	struct imap_ahead ahead;
+	/* lanes (imap_lanes.c): this one's number, how many work for the
+	 * user, their group (NULL: one lane) */
+	unsigned lane, n_lanes;
+	struct lane_group *group;
+	bool lost;			/* this lane's sessions are gone */
 };
 
 /* A folder's pairs, loaded from the store (sorted by source UID). */
@@ -602,6 +608,15 @@ int imap_folders_list_status(struct imap_conn *c, struct imap_folder_list *out,
  * bytes received); returns how many were found. */
 size_t imap_lstatus_parse(const char *buf, size_t len,
 			  struct imap_folder_list *l);
+
+/* ---- imap_lanes.c: the folders of a user, in one lane or several ------- */
+
+/* Sync every selectable, not excluded folder of plan into r->folders,
+ * in sy's sessions and, when the user has real work in two folders or
+ * more, in further lanes of their own (job->lanes).  Returns how many
+ * folders failed (r->folders_failed too; the first failure in first). */
+unsigned imap_lanes_run(struct imap_sync *sy, struct imap_fplans *plan,
+			struct imapsync_result *r, struct err *first);
 
 /* ---- imap_session.c: the two sessions of a job ------------------------ */
 

@@ -127,12 +127,6 @@ void imap_sync_problem(struct imap_sync *sy, enum imapsync_problem_kind kind,
 	sy->job->problem(sy->job->cb_ctx, &p);
 }
 
-void imap_sync_progress(struct imap_sync *sy)
-{
-	if (sy->job->progress)
-		sy->job->progress(sy->job->cb_ctx, &sy->prog);
-}
-
 /* List both sides (the source only if sl is not listed yet) and map
  * the folders. */
 static int plan_folders(struct imap_sync *sy, struct imap_folder_list *sl,
@@ -370,29 +364,6 @@ fail:
 	return false;
 }
 
-static int sync_folder(struct imap_sync *sy, struct imap_fplan *fp,
-		       struct imapsync_folder_result *fr, struct err *err)
-{
-	unsigned tries = sy->job->retries ? sy->job->retries : 3, n;
-	struct err e;
-
-	/* the counts of a failed attempt stay: what it did was committed,
-	 * and the retry starts from there */
-	for (n = 1;; n++) {
-		err_clear(&e);
-		if (imap_copy_folder(sy, fp, fr, &e) == 0)
-			return 0;
-		fp->have_st = false;	/* the retry asks afresh */
-		if (e.retry != RETRY_NOW || n > tries)
-			break;
-		if (imap_sessions_recover(sy, n, &e, &e) < 0)
-			break;
-	}
-	if (e.retry == RETRY_NOW)
-		e.retry = RETRY_LATER;
-	return err_copy(err, &e);
-}
-
 static void sum_folders(struct imapsync_result *r)
 {
 	size_t i;
@@ -486,43 +457,8 @@ int imapsync_run(const struct imapsync_job *job, struct imapsync_result *r,
 			todo++;
 	}
 	sy.prog.folders_total = todo;
-	for (i = 0; i < plan.n; i++) {
-		struct imap_fplan *fp = &plan.v[i];
-		struct imapsync_folder_result *fr = &r->folders[i];
-		struct err e;
-
-		if (fp->excluded || !fp->selectable)
-			continue;
-		sy.prog.folder = fp->src_name;
-		imap_sync_progress(&sy);
-		/* the next folder, which may be opened ahead on the source */
-		{
-			size_t j;
-
-			sy.next_fp = NULL;
-			for (j = i + 1; j < plan.n && !sy.next_fp; j++)
-				if (!plan.v[j].excluded && plan.v[j].selectable)
-					sy.next_fp = &plan.v[j];
-		}
-		err_clear(&e);
-		if (session_lost) {
-			fr->error = xstrdup("not synced: the session was lost");
-			r->folders_failed++;
-			continue;
-		}
-		if (sync_folder(&sy, fp, fr, &e) < 0) {
-			fr->error = xstrdup(e.msg);
-			r->folders_failed++;
-			err_copy(&first, &e);
-			log_debug(LOGC_SYNC, "%s: %s", job->user, e.msg);
-			if (!imap_conn_alive(&sy.src) || !imap_conn_alive(&sy.dst))
-				session_lost = true;
-		} else {
-			fp->dst_exists = true;
-		}
-		sy.prog.folders_done++;
-		imap_sync_progress(&sy);
-	}
+	imap_lanes_run(&sy, &plan, r, &first);
+	session_lost = !imap_conn_alive(&sy.src) || !imap_conn_alive(&sy.dst);
 	if (!session_lost)
 		complete = subscriptions(&sy, &plan, &dl);
 	sum_folders(r);

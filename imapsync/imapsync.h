@@ -241,7 +241,10 @@ struct imapsync_job {
 				 * shows nothing moved */
 	unsigned retries;	/* reconnect attempts after a failure; 0: 3 */
 	unsigned backoff_ms;	/* first wait; 0: 1000, doubled each time */
-	size_t batch_bytes;	/* bodies fetched per FETCH round; 0: 4 MiB */
+	size_t batch_bytes;	/* bodies fetched per FETCH round; 0: 4 MiB
+				 * (shared by the user's lanes) */
+	unsigned lanes;		/* session pairs per user when two folders
+				 * or more have mail to copy; 0: 2 */
 	unsigned batch_msgs;	/* messages per FETCH round; 0: 100 */
 
 	const struct imapsync_store_ops *store;	/* NULL: no memory */

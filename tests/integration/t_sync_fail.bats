@@ -52,7 +52,8 @@ setup() {
 }
 
 @test "the source server killed in the middle: exit 75, the re-run completes, nothing lost or doubled" {
-	"$MIGRATE" sync plan.yaml --user dave@corp.example >"$SYNC_TMP/kill.out" 2>&1 &
+	# (dave's 1,251 messages in many folders: two lanes of sessions)
+	"$MIGRATE" -D sync sync plan.yaml --user dave@corp.example >"$SYNC_TMP/kill.out" 2>&1 &
 	pid=$!
 	for i in $(seq 400); do
 		n=$(doveadm -c "$DST_CONF" -f flow mailbox status -u dave@corp.example messages '*' 2>/dev/null |
@@ -68,6 +69,7 @@ setup() {
 	cat "$SYNC_TMP/kill.out"
 	[ "$st" -eq 75 ]
 	grep -q "run again to resume" "$SYNC_TMP/kill.out"
+	grep -q "dave@corp.example: 2 lanes for 1251 messages" "$SYNC_TMP/kill.out"
 	total=$(grep -v '^#' "$SANDBOX_DIR/seed-src-dave@corp.example.manifest" | cut -f2 | paste -sd+ | bc)
 	n=$(doveadm -c "$DST_CONF" -f flow mailbox status -u dave@corp.example messages '*' |
 		sed 's/.*messages=//' | paste -sd+ | bc)
@@ -101,8 +103,8 @@ setup() {
 	[[ $output == *"same: $total messages"* ]]
 }
 
-@test "a session the server drops in the middle: reconnect, resume, finish in the same run" {
-	"$MIGRATE" -v sync plan.yaml --user frank@corp.example >"$SYNC_TMP/kick.out" 2>&1 &
+@test "a session the server drops in the middle: every lane reconnects, resumes, finishes in the same run" {
+	"$MIGRATE" -v -D sync sync plan.yaml --user frank@corp.example >"$SYNC_TMP/kick.out" 2>&1 &
 	pid=$!
 	for i in $(seq 400); do
 		n=$(doveadm -c "$DST_CONF" -f flow mailbox status -u frank@corp.example messages '*' 2>/dev/null |
@@ -116,6 +118,8 @@ setup() {
 	cat "$SYNC_TMP/kick.out"
 	[ "$st" -eq 0 ]
 	grep -q "connection lost; retrying in 1000 ms (attempt 1 of 3)" "$SYNC_TMP/kick.out"
+	# both lanes were kicked, and both came back
+	grep -q "frank@corp.example: 2 lanes for" "$SYNC_TMP/kick.out"
 	run compare frank@corp.example
 	echo "$output"
 	[ "$status" -eq 0 ]
