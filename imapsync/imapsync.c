@@ -38,6 +38,10 @@ static void global_init_once(void)
 	 * (spools) straight from mmap, so that freeing returns them. */
 	mallopt(M_ARENA_MAX, 2);
 	mallopt(M_MMAP_THRESHOLD, 256 * 1024);
+	/* what a batch freed, the next one takes again: keep it rather
+	 * than give it back and fault it in anew (perf: page faults were
+	 * 8% of the engine's CPU); the peak stays what it was */
+	mallopt(M_TRIM_THRESHOLD, 32 * 1024 * 1024);
 }
 
 void imapsync_global_init(void)

@@ -30,7 +30,7 @@
 #   BENCH_JOBS      users in parallel (default 4)
 #   BENCH_TIMEOUT   seconds one tool run may take (default 600 small, 3600 medium)
 #   BENCH_NEW       new messages per user for the incremental sync (default 20)
-#   BENCH_REPEAT    no-change re-syncs per tool, the median counts (default 3)
+#   BENCH_REPEAT    no-change re-syncs per tool, the median counts (default 5)
 #   BENCH_FSYNC     mail_fsync of the destination, whoever writes it: the
 #                   destination Dovecot server (which the APPENDs of migrate
 #                   and mbsync pay) and doveadm backup (which writes the
@@ -62,7 +62,7 @@ BENCH_LATENCY=${BENCH_LATENCY:-0 20}
 BENCH_JOBS=${BENCH_JOBS:-4}
 BENCH_TIMEOUT=${BENCH_TIMEOUT:-$DEF_TIMEOUT}
 BENCH_NEW=${BENCH_NEW:-20}
-BENCH_REPEAT=${BENCH_REPEAT:-3}
+BENCH_REPEAT=${BENCH_REPEAT:-5}
 BENCH_FSYNC=${BENCH_FSYNC:-optimized}
 BENCH_DOVEADM_FSYNC=${BENCH_DOVEADM_FSYNC:-$BENCH_FSYNC}
 BENCH_DOVEADM_PREFETCH=${BENCH_DOVEADM_PREFETCH:-20}
@@ -223,6 +223,9 @@ run_one() {
 	tool_cmds "$tool" "$lat" "$cmds"
 	for ((i = 1; i <= reps; i++)); do
 		res=$logs/benchrun-$i.out
+		# what earlier runs left to write back goes to disk first, not
+		# into this run's time
+		sync
 		c0=$(machine_cpu)
 		"$BIN/benchrun" -j "$BENCH_JOBS" -t "$BENCH_TIMEOUT" -l "$logs" -o "$res" "$cmds"
 		echo "machine_cpu_s=$(awk -v a="$c0" -v b="$(machine_cpu)" 'BEGIN { printf "%.2f", b - a }')" >>"$res"
