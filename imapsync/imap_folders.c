@@ -89,12 +89,12 @@ static void take_listed(struct imap_folder_list *out, clist *l, bool lsub)
  * LIST found). */
 static const bool list_inbox[IMAP_LIST_CMDS] = { true, false, false, true };
 
-int imap_folders_list_send(struct imap_conn *c, struct imap_folder_list *out,
-			   int tags[IMAP_LIST_CMDS], struct err *err)
+/* Empty out for the session's namespace; the LIST pattern ("<prefix>*"),
+ * or NULL (err set) when it cannot be sent. */
+static char *list_start(struct imap_conn *c, struct imap_folder_list *out,
+			struct err *err)
 {
 	char *pat;
-	size_t i;
-	int rc = 0;
 
 	imap_folder_list_release(out);
 	out->delim = c->delim;
@@ -102,9 +102,23 @@ int imap_folders_list_send(struct imap_conn *c, struct imap_folder_list *out,
 	pat = xasprintf("%s*", out->prefix);
 	if (!imap_cmd_quotable(pat) && !c->caps.literalplus) {
 		free(pat);
-		return err_set(err, ERR_REMOTE, RETRY_NEVER, "%s: namespace "
-			       "prefix needs a literal", c->where);
+		err_set(err, ERR_REMOTE, RETRY_NEVER, "%s: namespace prefix "
+			"needs a literal", c->where);
+		return NULL;
 	}
+	return pat;
+}
+
+int imap_folders_list_send(struct imap_conn *c, struct imap_folder_list *out,
+			   int tags[IMAP_LIST_CMDS], struct err *err)
+{
+	char *pat;
+	size_t i;
+	int rc = 0;
+
+	pat = list_start(c, out, err);
+	if (!pat)
+		return -1;
 	for (i = 0; i < IMAP_LIST_CMDS && rc == 0; i++) {
 		/* without a prefix "*" names INBOX too (RFC 3501 6.3.8) */
 		tags[i] = -1;
@@ -183,15 +197,9 @@ int imap_folders_list_status(struct imap_conn *c, struct imap_folder_list *out,
 	size_t i, found;
 	int rc = 0;
 
-	imap_folder_list_release(out);
-	out->delim = c->delim;
-	out->prefix = xstrdup(c->prefix ? c->prefix : "");
-	pat = xasprintf("%s*", out->prefix);
-	if (!imap_cmd_quotable(pat) && !c->caps.literalplus) {
-		free(pat);
-		return err_set(err, ERR_REMOTE, RETRY_NEVER, "%s: namespace "
-			       "prefix needs a literal", c->where);
-	}
+	pat = list_start(c, out, err);
+	if (!pat)
+		return -1;
 	sbuf_init(&tap, 16u << 20);
 	imap_conn_tap(c, &tap);
 	for (i = 0; i < 2 && rc == 0; i++) {
