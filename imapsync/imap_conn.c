@@ -45,9 +45,27 @@ static void conn_trace(mailimap *s, int type, const char *str, size_t size,
 	const char *nl;
 
 	(void)s;
-	if (c->tap && type == MAILSTREAM_LOG_TYPE_DATA_RECEIVED &&
-	    sbuf_add(c->tap, str, size) < 0)
-		c->tap_full = true;
+	if (type == MAILSTREAM_LOG_TYPE_DATA_RECEIVED) {
+		/* the last bytes received: the words of a server that says
+		 * BYE and hangs up, which libetpan drops with the reply */
+		if (size >= sizeof c->tail) {
+			memcpy(c->tail, str + size - sizeof c->tail,
+			       sizeof c->tail);
+			c->tail_len = sizeof c->tail;
+		} else {
+			size_t keep = sizeof c->tail - size;
+
+			if (c->tail_len > keep) {
+				memmove(c->tail, c->tail + c->tail_len - keep,
+					keep);
+				c->tail_len = keep;
+			}
+			memcpy(c->tail + c->tail_len, str, size);
+			c->tail_len += size;
+		}
+		if (c->tap && sbuf_add(c->tap, str, size) < 0)
+			c->tap_full = true;
+	}
 	if (!log_debug_on(LOGC_IMAP) || c->trace_off)
 		return;
 	if (c->quiet_trace) {
@@ -71,20 +89,42 @@ static void conn_trace(mailimap *s, int type, const char *str, size_t size,
 		log_trace(LOGC_IMAP, 'C', "<private>", 9);
 }
 
+/* The logger is always on: it keeps the last bytes received (c->tail),
+ * feeds the tap, and traces when -D imap asks for it. */
 static void trace_on(struct imap_conn *c, bool on)
 {
 	c->trace_off = !on;
-	if (log_debug_on(LOGC_IMAP) || c->tap)
-		mailimap_set_logger(c->s, conn_trace, c);
+	mailimap_set_logger(c->s, conn_trace, c);
 }
 
 void imap_conn_tap(struct imap_conn *c, struct sbuf *tap)
 {
 	c->tap = tap;
 	c->tap_full = false;
-	if (c->s)
-		mailimap_set_logger(c->s, tap || log_debug_on(LOGC_IMAP) ?
-					  conn_trace : NULL, c);
+}
+
+/* The text of the last "* BYE" among the last bytes received, in buf
+ * (printable), or "". */
+static void last_bye(const struct imap_conn *c, char *buf, size_t size)
+{
+	const char *p = NULL, *q = c->tail, *end = c->tail + c->tail_len;
+	char *clean, line[sizeof c->tail + 1];
+	size_t n;
+
+	buf[0] = '\0';
+	for (; end - q >= 6; q++)
+		if (memcmp(q, "* BYE ", 6) == 0)
+			p = q;
+	if (!p)
+		return;
+	p += 6;
+	for (n = 0; p + n < end && p[n] != '\r' && p[n] != '\n'; n++)
+		;
+	memcpy(line, p, n);
+	line[n] = '\0';
+	clean = str_sanitize(line, 300);
+	snprintf(buf, size, "%s", clean);
+	free(clean);
 }
 
 void imap_conn_quiet(struct imap_conn *c, bool quiet)
@@ -149,21 +189,36 @@ int imap_conn_fail(struct imap_conn *c, int rc, struct err *err,
 	last_words(c, words, sizeof words);
 	if (c->s && c->s->imap_response_info)
 		atom = c->s->imap_response_info->rsp_atom;
+	/* a session that is gone (a BYE, or dropped after an earlier
+	 * failure) is refused by libetpan as "bad state": it was lost */
+	if (rc == MAILIMAP_ERROR_BAD_STATE &&
+	    (!imap_conn_alive(c) || c->s->imap_state == MAILIMAP_STATE_LOGOUT))
+		rc = MAILIMAP_ERROR_STREAM;
 	switch (rc) {
 	case MAILIMAP_ERROR_STREAM:
 	case MAILIMAP_ERROR_PARSE:
 	case MAILIMAP_ERROR_FATAL:
 	case MAILIMAP_ERROR_CONNECTION_REFUSED: {
-		char wbuf[96];
+		char wbuf[96], bye[320];
 		const char *why = c->s && c->s->imap_stream ?
 			imap_net_why(mailstream_get_low(c->s->imap_stream),
 				     c->ep ? c->ep->timeout : 0, wbuf,
 				     sizeof wbuf) : NULL;
 
+		/* "* BYE [UNAVAILABLE] ... Suggested Backoff Time: 30
+		 * seconds": said before hanging up, it says when to come
+		 * back (the retry reads the hint from this message) */
+		last_bye(c, bye, sizeof bye);
 		imap_conn_drop(c);
-		err_set(err, ERR_REMOTE, RETRY_NOW,
-			"%s: %s: connection lost%s%s", c->where, what,
-			why ? ": " : words[0] ? ": " : "", why ? why : words);
+		if (bye[0])
+			err_set(err, ERR_REMOTE, RETRY_NOW,
+				"%s: %s: connection closed by the server: "
+				"BYE %s", c->where, what, bye);
+		else
+			err_set(err, ERR_REMOTE, RETRY_NOW,
+				"%s: %s: connection lost%s%s", c->where, what,
+				why ? ": " : words[0] ? ": " : "",
+				why ? why : words);
 		break;
 	}
 	case MAILIMAP_ERROR_LOGIN:

@@ -119,6 +119,8 @@ struct imap_conn {
 	bool trace_off;			/* no trace (credentials on the wire) */
 	struct sbuf *tap;		/* gets every byte received, or NULL */
 	bool tap_full;			/* tap hit its cap: bytes were lost */
+	char tail[256];			/* the last bytes received */
+	size_t tail_len;
 };
 
 /* The outcome of a command we wrote ourselves. */

@@ -2,7 +2,8 @@
 # t_sync_fail.bats -- "migrate sync" when things go wrong: a refused
 # password for one user, the source server killed in the middle, a
 # certificate from the wrong CA, a message too large for the destination,
-# an unreachable server, a credentials file others can read.
+# an unreachable server, a credentials file others can read, a server
+# that says BYE with a back-off time.
 
 load sync_lib
 
@@ -117,7 +118,8 @@ setup() {
 	wait "$pid" || st=$?
 	cat "$SYNC_TMP/kick.out"
 	[ "$st" -eq 0 ]
-	grep -q "connection lost; retrying in 1000 ms (attempt 1 of 3)" "$SYNC_TMP/kick.out"
+	# the server's last words are in the message
+	grep -q "connection closed by the server: BYE Server shutting down.; retrying in 1000 ms (attempt 1 of 3)" "$SYNC_TMP/kick.out"
 	# both lanes were kicked, and both came back
 	grep -q "frank@corp.example: 2 lanes for" "$SYNC_TMP/kick.out"
 	run compare frank@corp.example
@@ -227,4 +229,34 @@ while True:
 	echo "$output"
 	[ "$status" -eq 3 ]
 	[[ $output == *"no line for 'alice@corp.example' in credentials file"* ]]
+}
+
+@test "a server that says BYE with a back-off time: wait as asked, reconnect, resume, finish" {
+	# byeproxy.py in front of the source: the first session's body FETCH
+	# gets "* BYE [UNAVAILABLE] ... Suggested Backoff Time: 3 seconds"
+	seed grace@corp.example small 17
+	port=$((SANDBOX_BASE + 171))
+	"$PY" "$BATS_TEST_DIRNAME/byeproxy.py" "$port" "$SRC_IMAP" "$SYNC_TMP/bye.pid" 3 \
+		</dev/null >/dev/null 2>&1 3>&- &
+	for i in $(seq 100); do
+		[ -n "$(ss -Hltn "sport = :$port")" ] && break
+		sleep 0.05
+	done
+	write_plan "$SYNC_TMP/plan/bye.yaml" "{ host: 127.0.0.1, port: $port, tls: none }"
+	sed -i 's|state: ./state.db|state: ./bye.db|' bye.yaml
+	sed -i 's|  - { address: carol@corp.example, group: a }|&\n  - { address: grace@corp.example, group: a }|' bye.yaml
+	echo "grace@corp.example,,gracepw" >>dst.csv
+	t0=$(date +%s.%N)
+	run "$MIGRATE" -v sync bye.yaml --user grace@corp.example
+	t1=$(date +%s.%N)
+	kill "$(cat "$SYNC_TMP/bye.pid")"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ $output == *"connection closed by the server: BYE [UNAVAILABLE] Server busy. Suggested Backoff Time: 3 seconds; retrying in 3000 ms (attempt 1 of 3)"* ]]
+	[[ $output == *"grace@corp.example: copied "* ]]
+	# it waited at least as long as the server asked (a lower bound only)
+	awk -v a="$t0" -v b="$t1" 'BEGIN { exit !(b - a >= 3) }'
+	run compare grace@corp.example
+	echo "$output"
+	[ "$status" -eq 0 ]
 }
