@@ -167,9 +167,7 @@ static int unchanged(struct imap_fctx *fx, struct err *err)
 		s = fx->fp->src_st;
 	else if (imap_folders_status(&sy->src, fx->fp->src_raw, &s, err) < 0)
 		return -1;
-	if (!s.exists || s.uidvalidity != st->src_uidvalidity ||
-	    s.uidnext == 0 || s.uidnext - 1 != st->src_last_uid ||
-	    s.messages != st->src_messages || s.modseq != st->src_modseq)
+	if (!imap_status_at_marks(&s, st))
 		return 0;
 	if (fx->fp->have_st)
 		d = fx->fp->dst_st;

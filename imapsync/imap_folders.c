@@ -4,6 +4,7 @@
  * SUBSCRIBE, STATUS (also pipelined: every folder in one round trip).  Names are raw here (modified UTF-7); imap_fmap.c decides
  * where each one goes.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -139,42 +140,54 @@ int imap_folders_list_send(struct imap_conn *c, struct imap_folder_list *out,
 	return rc;
 }
 
+/* Read one LIST or LSUB reply (tag) into out; what names the command in
+ * an error. */
+static int read_listed(struct imap_conn *c, int tag,
+		       struct imap_folder_list *out, bool lsub,
+		       const char *what, struct err *err)
+{
+	struct imap_cmd_reply r;
+	clist *l = NULL;
+
+	memset(&r, 0, sizeof r);
+	if (imap_cmd_read_reply_to(c, tag, &r, err) < 0)
+		return -1;
+	if (r.cond != MAILIMAP_RESP_COND_STATE_OK) {
+		imap_conn_fail_reply(c, &r, err, "%s", what);
+		imap_cmd_reply_release(&r);
+		imap_conn_drop(c);	/* replies outstanding */
+		return -1;
+	}
+	imap_cmd_reply_release(&r);
+	if (c->s->imap_response_info) {
+		clist **lp = lsub ? &c->s->imap_response_info->rsp_mailbox_lsub :
+				    &c->s->imap_response_info->rsp_mailbox_list;
+
+		l = *lp;
+		*lp = NULL;
+	}
+	take_listed(out, l, lsub);
+	if (l)
+		mailimap_list_result_free(l);
+	return 0;
+}
+
 int imap_folders_list_read(struct imap_conn *c, struct imap_folder_list *out,
 			   const int tags[IMAP_LIST_CMDS], struct err *err)
 {
 	size_t i;
 
 	for (i = 0; i < IMAP_LIST_CMDS; i++) {
-		struct imap_cmd_reply r;
 		bool lsub = i >= 2;
-		clist *l = NULL;
+		char what[300];
 
 		if (tags[i] < 0)
 			continue;	/* not sent */
-		memset(&r, 0, sizeof r);
-		if (imap_cmd_read_reply_to(c, tags[i], &r, err) < 0)
+		snprintf(what, sizeof what, "%s \"\" \"%s*\"",
+			 lsub ? "LSUB" : "LIST",
+			 list_inbox[i] ? "INBOX" : out->prefix);
+		if (read_listed(c, tags[i], out, lsub, what, err) < 0)
 			return -1;
-		if (r.cond != MAILIMAP_RESP_COND_STATE_OK) {
-			imap_conn_fail_reply(c, &r, err, "%s \"\" \"%s*\"",
-					     lsub ? "LSUB" : "LIST",
-					     list_inbox[i] ? "INBOX" :
-								  out->prefix);
-			imap_cmd_reply_release(&r);
-			imap_conn_drop(c);	/* replies outstanding */
-			return -1;
-		}
-		imap_cmd_reply_release(&r);
-		if (c->s->imap_response_info) {
-			clist **lp = lsub ?
-				&c->s->imap_response_info->rsp_mailbox_lsub :
-				&c->s->imap_response_info->rsp_mailbox_list;
-
-			l = *lp;
-			*lp = NULL;
-		}
-		take_listed(out, l, lsub);
-		if (l)
-			mailimap_list_result_free(l);
 	}
 	log_debug(LOGC_SYNC, "%s: %zu folders", c->where, out->n);
 	return 0;
@@ -217,33 +230,10 @@ int imap_folders_list_status(struct imap_conn *c, struct imap_folder_list *out,
 	free(pat);
 	if (rc == 0)
 		rc = imap_cmd_flush(c, err);
-	for (i = 0; i < 2 && rc == 0; i++) {
-		struct imap_cmd_reply r;
-		clist *l = NULL;
-
-		if (tags[i] < 0)
-			continue;
-		memset(&r, 0, sizeof r);
-		if (imap_cmd_read_reply_to(c, tags[i], &r, err) < 0) {
-			rc = -1;
-			break;
-		}
-		if (r.cond != MAILIMAP_RESP_COND_STATE_OK) {
-			rc = imap_conn_fail_reply(c, &r, err, "LIST ... RETURN "
-						  "(STATUS ...)");
-			imap_cmd_reply_release(&r);
-			imap_conn_drop(c);	/* replies outstanding */
-			break;
-		}
-		imap_cmd_reply_release(&r);
-		if (c->s->imap_response_info) {
-			l = c->s->imap_response_info->rsp_mailbox_list;
-			c->s->imap_response_info->rsp_mailbox_list = NULL;
-		}
-		take_listed(out, l, false);
-		if (l)
-			mailimap_list_result_free(l);
-	}
+	for (i = 0; i < 2 && rc == 0; i++)
+		if (tags[i] >= 0)
+			rc = read_listed(c, tags[i], out, false,
+					 "LIST ... RETURN (STATUS ...)", err);
 	imap_conn_tap(c, NULL);
 	found = rc == 0 && !c->tap_full ?
 			imap_lstatus_parse(tap.buf, tap.len, out) : 0;

@@ -147,6 +147,8 @@ bool imap_conn_alive(const struct imap_conn *c);
 void imap_conn_drop(struct imap_conn *c);
 
 /* Keep message content out of -D imap traces (bodies moving). */
+/* A response code that says "try again later" (UNAVAILABLE, INUSE...). */
+bool imap_code_is_transient(const char *code);
 void imap_conn_quiet(struct imap_conn *c, bool quiet);
 /* Copy every byte received from now on into tap (NULL: stop); bytes past
  * the sbuf's cap set c->tap_full.  For replies libetpan does not keep
@@ -639,6 +641,10 @@ void imap_sessions_close(struct imap_sync *sy);
 void imap_quick_digest(const struct imapsync_job *job,
 		       const struct imap_folder_list *sl,
 		       unsigned char out[IMAP_QUICK_LEN]);
+/* The source's STATUS is what the folder's marks recorded: the same
+ * UIDVALIDITY, UIDNEXT, MESSAGES and HIGHESTMODSEQ (nothing moved). */
+bool imap_status_at_marks(const struct imap_status *s,
+			  const struct imapsync_folder_state *m);
 /* With the source session open and listed (sl): 1 when the stored digest
  * equals `digest` and every folder's STATUS equals its marks (sy->res
  * filled, src_only set); 0 when both sides must be examined; -1 when

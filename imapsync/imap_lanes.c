@@ -283,10 +283,11 @@ unsigned imap_lanes_run(struct imap_sync *sy, struct imap_fplans *plan,
 	}
 	sy->group = NULL;
 	sy->n_lanes = 1;
-	for (i = 1; i < lanes; i++)
-		sy->prog.folders_done += g.prog[i].folders_done,
-		sy->prog.msgs_copied += g.prog[i].msgs_copied,
+	for (i = 1; i < lanes; i++) {
+		sy->prog.folders_done += g.prog[i].folders_done;
+		sy->prog.msgs_copied += g.prog[i].msgs_copied;
 		sy->prog.bytes_copied += g.prog[i].bytes_copied;
+	}
 	r->folders_failed += g.failed;
 	if (g.failed)
 		err_copy(first, &g.first);

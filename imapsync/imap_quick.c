@@ -124,8 +124,8 @@ static int load_marks(struct imap_sync *sy, const struct imap_fplans *plan,
 	return 1;
 }
 
-static bool same(const struct imap_status *s,
-		 const struct imapsync_folder_state *m)
+bool imap_status_at_marks(const struct imap_status *s,
+			  const struct imapsync_folder_state *m)
 {
 	return s->exists && s->uidvalidity == m->src_uidvalidity &&
 	       s->uidnext != 0 && s->uidnext - 1 == m->src_last_uid &&
@@ -152,7 +152,7 @@ static int compare(struct imap_sync *sy, const struct imap_folder_list *sl,
 		if (p->excluded || !p->selectable)
 			continue;
 		f = imap_folder_list_find(sl, p->src_raw);
-		if (f && f->st.exists && !same(&f->st, &marks[i])) {
+		if (f && f->st.exists && !imap_status_at_marks(&f->st, &marks[i])) {
 			log_debug(LOGC_SYNC, "%s: folder '%s' moved on the "
 				  "source", sy->job->user, p->src_name);
 			return 0;
@@ -192,7 +192,7 @@ static int compare(struct imap_sync *sy, const struct imap_folder_list *sl,
 				imap_conn_drop(c);
 				return -1;
 			}
-			if (!same(&s, &marks[idx[j]])) {
+			if (!imap_status_at_marks(&s, &marks[idx[j]])) {
 				log_debug(LOGC_SYNC, "%s: folder '%s' moved on "
 					  "the source", sy->job->user,
 					  p->src_name);
