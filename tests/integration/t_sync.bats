@@ -59,6 +59,8 @@ setup() {
 @test "a second run copies nothing and touches no folder" {
 	before=$(count dst alice@corp.example INBOX)
 	logins=$(dst_logins alice@corp.example)
+	dst_msgs=$(sqlite3 state.db "SELECT dst_msgs FROM users WHERE address = 'alice@corp.example'")
+	[ "$dst_msgs" -gt 0 ]
 	run "$MIGRATE" -D sync sync plan.yaml --phase p1
 	echo "$output"
 	[ "$status" -eq 0 ]
@@ -69,6 +71,11 @@ setup() {
 	[[ $output == *"alice@corp.example: nothing moved on the source since the last complete sync"* ]]
 	[ "$(dst_logins alice@corp.example)" = "$logins" ]
 	[ "$(count dst alice@corp.example INBOX)" = "$before" ]
+	# the folders' STATUS came with the listing (LIST-STATUS), not one
+	# command each
+	[[ $output =~ "17 folders, STATUS of 1"[0-9]" (LIST-STATUS)" ]]
+	# the users table keeps what the destination held (not looked at)
+	[ "$(sqlite3 state.db "SELECT dst_msgs FROM users WHERE address = 'alice@corp.example'")" = "$dst_msgs" ]
 	# --recheck examines both sides: every folder found unchanged by the
 	# STATUS of both
 	run "$MIGRATE" -D sync sync plan.yaml --user alice@corp.example --recheck
